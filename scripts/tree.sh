@@ -63,6 +63,14 @@ apply_series() {
 	done
 }
 
+unhide_toplevel() {
+	# Debian's source package ignores everything at the top level, which
+	# would hide new files from `git status`.  Drop that rule from the
+	# working copy only; the committed .gitignore stays pristine.
+	git -C "$1" update-index --skip-worktree .gitignore
+	sed -i '/^# Debian packaging: ignore everything/,$d' "$1/.gitignore"
+}
+
 cmd_tree() {
 	base_repo
 	if [ -d "$XR_TREE/.git" ]; then
@@ -83,6 +91,7 @@ cmd_tree() {
 		git -C "$XR_TREE" checkout -q -B work base
 	fi
 	apply_series "$XR_TREE"
+	unhide_toplevel "$XR_TREE"
 	git -C "$XR_TREE" config branch.work.description "$(cover_description)"
 	log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
 }
@@ -96,6 +105,11 @@ cmd_export() {
 	git -C "$XR_TREE" format-patch -q --cover-letter --no-signature \
 		--zero-commit --cover-from-description=subject -o "$tmp" \
 		--subject-prefix="PATCH xen-restrict" base..HEAD
+	# The cover letter carries the newest patch's date, not the time of
+	# export, so that re-exporting an unchanged series changes nothing.
+	local d
+	d=$(git -C "$XR_TREE" log -1 --format=%aD HEAD)
+	sed -i "0,/^Date: .*/s//Date: $d/" "$tmp/0000-cover-letter.patch"
 	rm -f "$PATCHES"/*.patch
 	mkdir -p "$PATCHES"
 	mv "$tmp"/*.patch "$PATCHES"/

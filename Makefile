@@ -1,0 +1,56 @@
+# xen-restrict: a Linux patch series that pins Xen device handles to one
+# guest domain, and the lab that tests it against a real Xen hypervisor.
+#
+#   make lab          boot the lab with the stock kernel and run the tests
+#   make check        everything: series, static checks, both lab kernels
+#
+# See README.md for the rest.
+
+# `make lab SHELL=1` asks for a dom0 shell; keep make's own shell sane.
+ifeq ($(SHELL),1)
+override SHELL := /bin/bash
+LAB_MODE := shell
+endif
+override SHELL := /bin/bash
+
+KERNEL ?= stock
+LAB_MODE ?= tests
+RUN ?=
+export KERNEL LAB_MODE RUN
+
+.PHONY: all deps fetch tree export verify oot lab-kernel lab lab-shell check clean
+
+all: lab
+
+deps:
+	@scripts/host-deps.sh
+
+fetch: deps
+	@scripts/deps.sh fetch
+
+tree: fetch
+	@scripts/tree.sh tree
+
+export:
+	@scripts/tree.sh export
+
+verify:
+	@scripts/tree.sh verify
+
+oot: tree
+	@scripts/oot.sh W=1
+
+lab-kernel: tree
+	@scripts/lab-kernel.sh
+
+lab: tree $(if $(filter lab,$(KERNEL)),lab-kernel)
+	@lab/run.sh
+
+lab-shell:
+	@$(MAKE) --no-print-directory lab LAB_MODE=shell
+
+check: deps
+	@scripts/check.sh
+
+clean:
+	rm -rf out

@@ -1,0 +1,140 @@
+#!/bin/sh
+# The lab's dom0, after init has mounted the 9p share on /share.
+#
+# Loads the drivers under test, starts the Xen 4.20 toolstack, creates the
+# target and bystander PV guests, runs the tests (or a shell, or the user's
+# script) and powers off.  Everything it produces goes to /share/results,
+# where lab/run.sh reads it.
+. /share/lab.env
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/usr/lib/xen-4.20/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
+R=/share/results
+mkdir -p $R
+
+say() { echo "XR-LAB: $*"; }
+stamp() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>$R/times; }
+finish() {
+	stamp done
+	sync
+	echo "XR-LAB-DONE"
+	poweroff -f
+}
+fatal() {
+	echo "XR-LAB-FATAL: $*"
+	echo "$*" >>$R/fatal
+	finish
+}
+
+stamp dom0-init
+
+# The drivers under test come from the share, built for the running kernel.
+for m in $(cat /share/modules/order); do
+	insmod /share/modules/$m || fatal "insmod $m failed"
+done
+if [ -f /share/modules/xenfs.ko ]; then
+	insmod /share/modules/xenfs.ko || fatal "insmod xenfs.ko failed"
+elif [ -f /lib/stock-modules/xenfs.ko ]; then
+	insmod /lib/stock-modules/xenfs.ko || fatal "insmod stock xenfs.ko failed"
+fi
+mount -t xenfs xenfs /proc/xen || fatal "cannot mount xenfs"
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+grep -E '^(xen_privcmd|xen_evtchn|xen_gntdev|xen_gntalloc|xenfs) ' /proc/modules >$R/modules
+stamp drivers-loaded
+
+# The toolstack.
+xenstored --pid-file=/run/xenstored.pid >$R/xenstored.log 2>&1 ||
+	fatal "xenstored failed to start"
+xen-init-dom0 >$R/xen-init-dom0.log 2>&1 || fatal "xen-init-dom0 failed"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
+	--log-dir=/var/log/xen/console >$R/xenconsoled.log 2>&1 ||
+	fatal "xenconsoled failed to start"
+stamp toolstack
+
+# Two small PV guests.
+for g in target bystander; do
+	cat >/tmp/$g.cfg <<EOF
+name = "$g"
+type = "pv"
+kernel = "/lab/guest/vmlinuz"
+ramdisk = "/lab/guest/initrd.gz"
+extra = "console=hvc0 quiet xr_role=$g"
+memory = 128
+vcpus = 1
+on_crash = "preserve"
+EOF
+	xl create /tmp/$g.cfg >$R/xl-create-$g.log 2>&1 ||
+		fatal "xl create $g failed (see xl-create-$g.log)"
+done
+for g in target bystander; do
+	n=0
+	until grep -q XR-GUEST-READY /var/log/xen/console/guest-$g.log 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -le 300 ] || {
+			cp /var/log/xen/console/guest-$g.log $R/ 2>/dev/null
+			fatal "guest $g did not come up within 300 s"
+		}
+		sleep 1
+	done
+	cp /var/log/xen/console/guest-$g.log $R/
+done
+stamp guests-up
+
+TARGET_DOMID=$(xl domid target)
+BYSTANDER_DOMID=$(xl domid bystander)
+TARGET_FRAME=$(xenstore-read /local/domain/$TARGET_DOMID/console/ring-ref)
+BYSTANDER_FRAME=$(xenstore-read /local/domain/$BYSTANDER_DOMID/console/ring-ref)
+export TARGET_DOMID BYSTANDER_DOMID TARGET_FRAME BYSTANDER_FRAME
+env | grep -E '^(TARGET|BYSTANDER)_' | sort >$R/guests.env
+xl list >$R/xl-list.txt
+say "target domid $TARGET_DOMID, bystander domid $BYSTANDER_DOMID"
+
+if [ "$LAB_MODE" = shell ]; then
+	say "dom0 shell: TARGET_DOMID=$TARGET_DOMID BYSTANDER_DOMID=$BYSTANDER_DOMID; exit to power off"
+	setsid cttyhack /bin/sh -l
+	finish
+fi
+
+# KUnit suites, when the kernel has KUnit (the lab kernel).
+if [ -d /share/modules/kunit ]; then
+	for m in /share/modules/kunit/*.ko; do
+		[ -f "$m" ] || continue
+		insmod $m >>$R/kunit-insmod.log 2>&1 ||
+			echo "insmod $m failed" >>$R/kunit-insmod.log
+	done
+	for d in /sys/kernel/debug/kunit/*/; do
+		[ -f $d/results ] || continue
+		s=$(basename $d)
+		cp $d/results $R/kunit-$s.tap
+	done
+fi
+stamp kunit
+
+# kselftests, one TAP file per binary.
+if [ -d /share/selftests ]; then
+	for t in /share/selftests/*; do
+		[ -x "$t" ] || continue
+		n=$(basename $t)
+		(cd /share/selftests && timeout 300 ./$n) >$R/kselftest-$n.tap 2>&1
+		echo $? >$R/kselftest-$n.rc
+	done
+fi
+stamp kselftests
+
+# A short demonstration of a restricted handle, shown on the console.
+if [ -x /share/bin/xr-demo ]; then
+	/share/bin/xr-demo >$R/demo.log 2>&1
+	echo $? >$R/demo.rc
+	sed 's/^/XR-DEMO: /' $R/demo.log
+fi
+
+# The user's own checks (make lab RUN=...).
+if [ -f /share/user/.run ]; then
+	s=$(cat /share/user/.run)
+	(cd /share/user && timeout 600 sh "./$s") >$R/user.log 2>&1
+	echo $? >$R/user.rc
+fi
+stamp tests
+
+dmesg >$R/dmesg.txt
+xl dmesg >$R/xen-dmesg.txt 2>&1
+finish

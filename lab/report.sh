@@ -1,0 +1,88 @@
+#!/bin/bash
+# Turn one lab run's results into a table and a summary line.
+#
+#   lab/report.sh RUN_DIR [SECONDS]
+#
+# Reads RUN_DIR/share/results: kselftest-*.tap (kselftest harness TAP),
+# kunit-*.tap (KUnit debugfs results), demo.rc and user.rc.  Writes
+# RUN_DIR/summary as "passed failed skipped" and exits non-zero when
+# anything failed or nothing ran.
+set -euo pipefail
+
+W=$1
+secs=${2:-}
+R=$W/share/results
+P=0 F=0 S=0
+rows=()
+
+add() {
+	# name pass fail skip note
+	rows+=("$(printf '%-38s %5s %5s %5s  %s' "$1" "$2" "$3" "$4" "${5:-}")")
+	P=$((P + $2)) F=$((F + $3)) S=$((S + $4))
+}
+
+# kselftest harness: top-level "ok N name" / "not ok N name [# SKIP ...]".
+for t in "$R"/kselftest-*.tap; do
+	[ -f "$t" ] || continue
+	n=${t##*/kselftest-}
+	n=${n%.tap}
+	p=$(grep -cE '^ok [0-9]+ ' "$t" | head -1) || true
+	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$t") || true
+	f=$(grep -cE '^not ok [0-9]+ ' "$t") || true
+	p=$((p - s))
+	rc=$(cat "$R/kselftest-$n.rc" 2>/dev/null || echo missing)
+	note=""
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$t" | head -1)
+	if [ -z "$planned" ]; then
+		f=$((f + 1))
+		note="no TAP plan (crashed?)"
+	elif [ $((p + s + f)) != "$planned" ]; then
+		f=$((f + planned - p - s - f))
+		note="plan $planned, reported $((p + s + f))"
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$f" = 0 ]; then
+		f=1
+		note="exit status $rc"
+	fi
+	add "kselftest $n" $p $f $s "$note"
+done
+
+# KUnit: test cases are the lines indented one level under their suite.
+for t in "$R"/kunit-*.tap; do
+	[ -f "$t" ] || continue
+	n=${t##*/kunit-}
+	n=${n%.tap}
+	p=$(grep -cE '^    ok [0-9]+ ' "$t") || true
+	s=$(grep -cE '^    ok [0-9]+ .*# SKIP' "$t") || true
+	f=$(grep -cE '^    not ok [0-9]+ ' "$t") || true
+	p=$((p - s))
+	note=""
+	if ! grep -qE '^(not )?ok [0-9]+ ' "$t"; then
+		f=$((f + 1))
+		note="suite did not finish"
+	fi
+	add "kunit $n" $p $f $s "$note"
+done
+
+for x in demo user; do
+	[ -f "$R/$x.rc" ] || continue
+	if [ "$(cat "$R/$x.rc")" = 0 ]; then
+		add "$x" 1 0 0
+	else
+		add "$x" 0 1 0 "exit status $(cat "$R/$x.rc"); see $R/$x.log"
+	fi
+done
+
+if [ -s "$R/fatal" ]; then
+	add "lab" 0 1 0 "$(head -1 "$R/fatal")"
+fi
+
+echo
+printf '%-38s %5s %5s %5s\n' "lab result ($(basename "$W"))" pass fail skip
+printf '%s\n' "${rows[@]}"
+printf '%-38s %5s %5s %5s\n' total $P $F $S
+[ -z "$secs" ] || printf 'QEMU start to results: %.1f s\n' "$secs"
+if [ -f "$R/times" ]; then
+	printf 'dom0 uptime at each step: %s\n' "$(tr '\n' ' ' <"$R/times")"
+fi
+echo "$P $F $S" >"$W/summary"
+[ $F = 0 ] && [ $P -gt 0 ]

@@ -1,0 +1,118 @@
+#!/bin/bash
+# Run the lab: Xen 4.20 under QEMU (software emulation), a Linux PV dom0 with
+# the series' drivers, and two live PV guests, "target" and "bystander".
+#
+#   lab/run.sh                  stock Debian kernel + out-of-tree drivers
+#   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
+#   LAB_MODE=shell lab/run.sh   an interactive dom0 shell once guests are up
+#   RUN=path/to/script lab/run.sh   also run a script (and the files beside
+#                               it) in dom0; its status joins the result
+#
+# Prints a result table; exits 0 only if everything passed.  The whole run,
+# console included, is kept under $XR_OUT/lab-$KERNEL/.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/common.sh"
+
+KERNEL=${KERNEL:-stock}
+LAB_MODE=${LAB_MODE:-tests}
+RUN=${RUN:-}
+LAB_TIMEOUT=${LAB_TIMEOUT:-900}
+XR_TREE=${XR_TREE:-$TOP/linux}
+LABK=$XR_OUT/lab-kernel
+
+W=$XR_OUT/lab-$KERNEL
+SHARE=$W/share
+CONSOLE=$W/console.log
+
+case $KERNEL in stock | lab) ;; *) die "KERNEL must be 'stock' or 'lab'" ;; esac
+case $LAB_MODE in tests | shell) ;; *) die "LAB_MODE must be 'tests' or 'shell'" ;; esac
+[ -z "$RUN" ] || [ -f "$RUN" ] || die "RUN=$RUN: no such file"
+command -v qemu-system-x86_64 >/dev/null ||
+	die "qemu-system-x86_64 is missing; run 'make deps'"
+
+root=$("$TOP/lab/mkroot.sh")
+xen=$XR_CACHE/lab/xen-4.20.gz.unpacked
+if [ ! -f "$xen" ]; then
+	d=$("$TOP/scripts/deps.sh" unpack xen-hypervisor-4.20-amd64)
+	# QEMU's multiboot loader wants the plain ELF image.
+	gunzip -c "$d"/boot/xen-4.20-amd64.gz >"$xen.tmp"
+	mv "$xen.tmp" "$xen"
+fi
+
+rm -rf "$W"
+mkdir -p "$SHARE"/{lab,modules,results,selftests,bin}
+cp "$TOP/lab/dom0-main.sh" "$SHARE/lab/"
+
+# The drivers under test, for the kernel that will run.
+case $KERNEL in
+stock)
+	stage=$("$TOP/scripts/oot.sh")
+	for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc; do
+		cp "$stage/$m.ko" "$SHARE/modules/"
+		echo "$m.ko" >>"$SHARE/modules/order"
+	done
+	vmlinuz=$("$TOP/scripts/deps.sh" unpack "linux-image-$KREL-unsigned")/boot/vmlinuz-$KREL
+	initrd=$W/initrd.gz
+	cat "$root/dom0.cpio.gz" "$root/stock-mods.cpio.gz" >"$initrd"
+	;;
+lab)
+	vmlinuz=$LABK/arch/x86/boot/bzImage
+	[ -f "$vmlinuz" ] || die "no lab kernel at $LABK; run 'make lab-kernel'"
+	for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc; do
+		cp "$LABK/drivers/xen/$m.ko" "$SHARE/modules/"
+		echo "$m.ko" >>"$SHARE/modules/order"
+	done
+	cp "$LABK/drivers/xen/xenfs/xenfs.ko" "$SHARE/modules/"
+	mkdir -p "$SHARE/modules/kunit"
+	find "$LABK/drivers/xen" -name '*kunit*.ko' -exec cp {} "$SHARE/modules/kunit/" \;
+	initrd=$root/dom0.cpio.gz
+	;;
+esac
+
+# The kselftests and the demonstration, built from the series tree.
+"$TOP/lab/build-tests.sh" "$SHARE" >"$W/build-tests.log" 2>&1 ||
+	die "building the tests failed; see $W/build-tests.log"
+
+if [ -n "$RUN" ]; then
+	mkdir -p "$SHARE/user"
+	cp -r "$(dirname "$RUN")"/. "$SHARE/user/"
+	basename "$RUN" >"$SHARE/user/.run"
+fi
+echo "LAB_MODE=$LAB_MODE" >"$SHARE/lab.env"
+echo "LAB_KERNEL=$KERNEL" >>"$SHARE/lab.env"
+
+xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1 loglvl=all guest_loglvl=all noreboot"
+dom0_args="console=hvc0 earlyprintk=xen rdinit=/init loglevel=5 panic=-1"
+qemu=(qemu-system-x86_64 -M pc -cpu max,-smap -smp 2 -m 1536 -no-reboot
+	-kernel "$xen" -append "$xen_args"
+	-initrd "$vmlinuz $dom0_args,$initrd"
+	-virtfs "local,path=$SHARE,mount_tag=xr,security_model=none,id=xr"
+	-device virtio-rng-pci)
+
+log "lab ($KERNEL kernel): booting Xen under QEMU; console in $CONSOLE"
+t0=$(date +%s.%N)
+if [ "$LAB_MODE" = shell ]; then
+	"${qemu[@]}" -nographic 2>&1 | tee "$CONSOLE"
+	exit 0
+fi
+rc=0
+timeout --foreground -k 10 "$LAB_TIMEOUT" "${qemu[@]}" -display none \
+	-monitor none -serial "file:$CONSOLE" </dev/null >"$W/qemu.log" 2>&1 || rc=$?
+t1=$(date +%s.%N)
+secs=$(echo "$t1 - $t0" | bc)
+echo "$secs" >"$W/seconds"
+
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "error: the lab did not finish within ${LAB_TIMEOUT}s and was killed;" \
+		"see $CONSOLE" >&2
+	tail -20 "$CONSOLE" >&2
+	exit 1
+fi
+if ! grep -q XR-LAB-DONE "$CONSOLE"; then
+	echo "error: the lab stopped before dom0 finished (qemu exit $rc); see $CONSOLE" >&2
+	tail -20 "$CONSOLE" >&2
+	exit 1
+fi
+"$TOP/lab/report.sh" "$W" "$secs"

@@ -1,0 +1,183 @@
+#!/bin/bash
+# make check: everything a submission must pass, ending with the line
+# "N passed, N failed, N skipped".
+#
+# Steps, each logged to $XR_OUT/check/<step>.log:
+#   series      patches/ applies to the pristine base, and agrees with the tree
+#   checkpatch  scripts/checkpatch.pl --strict on every patch
+#   bisect      every patch builds drivers/xen/ on its own (W=1)
+#   warnings    W=1 and sparse C=2 on drivers/xen/: nothing new against base
+#   lab-kernel  the lab kernel builds from the series tree
+#   oot         the four drivers build out of tree for the stock kernel
+#   lab-stock   the lab on the stock kernel + out-of-tree drivers
+#   lab-lab     the lab on the lab kernel (KUnit included)
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/common.sh"
+XR_TREE=${XR_TREE:-$TOP/linux}
+export XR_TREE
+C=$XR_OUT/check
+rm -rf "$C"
+mkdir -p "$C"
+PASS=0 FAIL=0 SKIP=0
+T0=$(date +%s)
+export CCACHE_DIR=${CCACHE_DIR:-$XR_CACHE/ccache}
+CCW="ccache gcc"
+
+ok() { PASS=$((PASS + 1)); printf 'ok    %-44s %s\n' "$1" "${2:-}"; }
+bad() {
+	FAIL=$((FAIL + 1))
+	printf 'FAIL  %-44s %s\n' "$1" "${2:-}"
+}
+elapsed() { echo "$(($(date +%s) - T0))s"; }
+
+# step NAME CMD...: run a step with its output in $C/NAME.log.
+step() {
+	local name=$1
+	shift
+	log "check: $name"
+	if "$@" >"$C/$name.log" 2>&1; then
+		ok "$name" "($(elapsed))"
+		return 0
+	fi
+	bad "$name" "see $C/$name.log"
+	tail -15 "$C/$name.log" | sed 's/^/      | /'
+	return 1
+}
+
+finish() {
+	echo
+	echo "make check took $(elapsed); logs in $C"
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	[ $FAIL = 0 ]
+	exit
+}
+
+step fetch "$TOP/scripts/deps.sh" fetch || finish
+
+# The series: it applies to the pristine base, and the tree agrees with it.
+if [ ! -d "$XR_TREE/.git" ]; then
+	step tree "$TOP/scripts/tree.sh" tree || finish
+fi
+step series "$TOP/scripts/tree.sh" verify || finish
+
+patches=$(ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover-letter)
+n=$(echo "$patches" | wc -l)
+
+# checkpatch --strict on every patch.  FILE_PATH_CHANGES ("does
+# MAINTAINERS need updating?") is raised for every new file whatever the
+# file; the new files live in directories that MAINTAINERS already assigns
+# to the Xen maintainers, and MAINTAINERS is not ours to patch.
+for p in $patches; do
+	name="checkpatch $(basename "$p" .patch | cut -c1-34)"
+	if "$XR_TREE/scripts/checkpatch.pl" --strict --no-tree --show-types \
+		--ignore FILE_PATH_CHANGES "$p" >"$C/checkpatch-$(basename "$p").log" 2>&1; then
+		ok "$name"
+	else
+		bad "$name" "see $C/checkpatch-$(basename "$p").log"
+		grep -E '^(ERROR|WARNING|CHECK)' "$C/checkpatch-$(basename "$p").log" |
+			head -5 | sed 's/^/      | /'
+	fi
+done
+
+# Every patch builds on its own, and the series adds no W=1 or sparse
+# warnings to drivers/xen/ over the pristine base.
+bisect_build() {
+	local wt=$XR_OUT/bisect-tree o=$XR_OUT/bisect-build i=0 c
+	git -C "$XR_TREE" worktree remove --force "$wt" 2>/dev/null
+	rm -rf "$wt"
+	git -C "$XR_TREE" worktree prune
+	git -C "$XR_TREE" worktree add -q --detach "$wt" base || return 1
+	mkdir -p "$o"
+	make -s -C "$wt" O="$o" tinyconfig >/dev/null &&
+		"$wt"/scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" \
+			"$TOP/lab/kernel.config" >/dev/null &&
+		make -s -C "$wt" O="$o" olddefconfig &&
+		make -s -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" prepare || return 1
+	# Baseline warnings of the pristine base.
+	touch "$wt"/drivers/xen/*.c
+	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
+		>"$C/warnings-base.raw" 2>&1 || return 1
+	for c in $(git -C "$XR_TREE" rev-list --reverse base..HEAD); do
+		i=$((i + 1))
+		git -C "$wt" checkout -q --detach "$c" || return 1
+		echo "== patch $i/$n: $(git -C "$wt" log -1 --format=%s)"
+		make -s -C "$wt" O="$o" olddefconfig &&
+			make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 drivers/xen/ \
+				>"$C/bisect-$i.raw" 2>&1 || {
+			tail -20 "$C/bisect-$i.raw"
+			echo "patch $i does not build"
+			return 1
+		}
+	done
+	touch "$wt"/drivers/xen/*.c
+	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
+		>"$C/warnings-series.raw" 2>&1 || return 1
+}
+
+# "file: message" for each warning, without line numbers, so that moved
+# lines do not count as new warnings.
+norm_warnings() {
+	sed -n -E 's#^.*(drivers/xen/[^:]*):[0-9]+:([0-9]+:)? (warning|error): (.*)$#\1: \3: \4#p' "$1" |
+		sort -u
+}
+
+new_warnings() {
+	norm_warnings "$C/warnings-base.raw" >"$C/warnings-base.txt"
+	norm_warnings "$C/warnings-series.raw" >"$C/warnings-series.txt"
+	comm -13 "$C/warnings-base.txt" "$C/warnings-series.txt" >"$C/warnings-new.txt"
+	echo "base: $(wc -l <"$C/warnings-base.txt") warnings; series: $(wc -l <"$C/warnings-series.txt")"
+	if [ -s "$C/warnings-new.txt" ]; then
+		echo "new warnings from W=1 / sparse C=2:"
+		cat "$C/warnings-new.txt"
+		return 1
+	fi
+}
+
+if step bisect bisect_build; then
+	step warnings new_warnings
+fi
+
+step lab-kernel "$TOP/scripts/lab-kernel.sh"
+
+oot_build() {
+	"$TOP/scripts/oot.sh" W=1 C=2 >"$C/oot.raw" 2>&1 || {
+		cat "$C/oot.raw"
+		return 1
+	}
+	cat "$C/oot.raw"
+	# Out-of-tree paths are the staging directory; name them drivers/xen/.
+	sed -E "s#$XR_OUT/oot/#drivers/xen/#" "$C/oot.raw" >"$C/oot-norm.raw"
+	norm_warnings "$C/oot-norm.raw" | comm -13 "$C/warnings-base.txt" - >"$C/oot-new.txt"
+	if [ -s "$C/oot-new.txt" ]; then
+		echo "new warnings in the out-of-tree build:"
+		cat "$C/oot-new.txt"
+		return 1
+	fi
+}
+step oot oot_build
+
+# The lab, on both dom0 kernels.  Each run's own tests are counted.
+lab_run() {
+	local k=$1 s
+	if KERNEL=$k LAB_MODE=tests RUN= "$TOP/lab/run.sh" >"$C/lab-$k.log" 2>&1; then
+		:
+	fi
+	cat "$C/lab-$k.log"
+	s=$XR_OUT/lab-$k/summary
+	if [ -f "$s" ]; then
+		read -r p f sk <"$s"
+		PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + sk))
+		[ "$f" = 0 ] && [ "$p" -gt 0 ] && return 0
+		return 1
+	fi
+	bad "lab-$k" "the lab did not produce results; see $C/lab-$k.log"
+	return 1
+}
+log "check: lab on the stock kernel"
+lab_run stock
+log "check: lab on the lab kernel"
+lab_run lab
+
+finish
