@@ -28,7 +28,8 @@ hdr=$("$TOP/scripts/deps.sh" unpack "linux-headers-$KREL")/usr/src/linux-headers
 export CCACHE_DIR=${CCACHE_DIR:-$XR_CACHE/ccache}
 CC="ccache gcc"
 command -v ccache >/dev/null || CC=gcc
-KMAKE=(make -s -j"$(nproc)" CC="$CC" LOCALVERSION=)
+# Debian sets the release string on the command line, as its headers do.
+KMAKE=(make -s -j"$(nproc)" CC="$CC" KERNELRELEASE="$KREL")
 
 mkdir -p "$PREP"
 if ! cmp -s "$hdr/.config" "$PREP/.config.stock" ||
@@ -39,14 +40,12 @@ if ! cmp -s "$hdr/.config" "$PREP/.config.stock" ||
 	# compiler are re-evaluated for the host's.  The release string must
 	# stay the stock one for vermagic to match.
 	"${KMAKE[@]}" -C "$XR_TREE" O="$PREP" olddefconfig >/dev/null
-	[ "$(grep '^CONFIG_LOCALVERSION=' "$PREP/.config")" = 'CONFIG_LOCALVERSION="+deb13-amd64"' ] ||
-		die "stock config has an unexpected CONFIG_LOCALVERSION"
 	"${KMAKE[@]}" -C "$XR_TREE" O="$PREP" modules_prepare >"$PREP/prepare.log" 2>&1 ||
 		die "modules_prepare failed; see $PREP/prepare.log"
 	cp "$hdr/.config" "$PREP/.config.stock"
 fi
-rel=$("${KMAKE[@]}" -C "$XR_TREE" O="$PREP" kernelrelease 2>/dev/null | tail -1)
-[ "$rel" = "$KREL" ] || die "prepared release is '$rel', expected '$KREL'"
+grep -q "\"$KREL\"" "$PREP/include/generated/utsrelease.h" ||
+	die "$PREP was prepared for another release than $KREL"
 cp "$hdr/Module.symvers" "$PREP/Module.symvers"
 
 # Stage drivers/xen's sources and build just the four modules, with the
