@@ -46,15 +46,27 @@ for t in "$R"/kselftest-*.tap; do
 	add "kselftest $n" $p $f $s "$note"
 done
 
-# KUnit: test cases are the lines indented one level under their suite.
+# KUnit: count the leaves, i.e. each parameter of a parameterised case;
+# a result line is a parent when the result line before it is deeper.
+kunit_counts() {
+	awk '
+	match($0, /^ *(not )?ok [0-9]+ /) {
+		ind = match($0, /[^ ]/) - 1
+		parent = (prev >= 0 && prev > ind)
+		prev = ind
+		if (parent) next
+		if ($0 ~ /# SKIP/) s++
+		else if ($0 ~ /^ *not ok/) f++
+		else p++
+	}
+	BEGIN { prev = -1 }
+	END { printf "%d %d %d\n", p, f, s }' "$1"
+}
 for t in "$R"/kunit-*.tap; do
 	[ -f "$t" ] || continue
 	n=${t##*/kunit-}
 	n=${n%.tap}
-	p=$(grep -cE '^    ok [0-9]+ ' "$t") || true
-	s=$(grep -cE '^    ok [0-9]+ .*# SKIP' "$t") || true
-	f=$(grep -cE '^    not ok [0-9]+ ' "$t") || true
-	p=$((p - s))
+	read -r p f s < <(kunit_counts "$t")
 	note=""
 	if ! grep -qE '^(not )?ok [0-9]+ ' "$t"; then
 		f=$((f + 1))
@@ -62,6 +74,10 @@ for t in "$R"/kunit-*.tap; do
 	fi
 	add "kunit $n" $p $f $s "$note"
 done
+
+if grep -q failed "$R/kunit-insmod.log" 2>/dev/null; then
+	add "kunit modules" 0 1 0 "$(grep -m1 failed "$R/kunit-insmod.log")"
+fi
 
 for x in demo user; do
 	[ -f "$R/$x.rc" ] || continue
