@@ -83,7 +83,16 @@ TARGET_DOMID=$(xl domid target)
 BYSTANDER_DOMID=$(xl domid bystander)
 TARGET_FRAME=$(xenstore-read /local/domain/$TARGET_DOMID/console/ring-ref)
 BYSTANDER_FRAME=$(xenstore-read /local/domain/$BYSTANDER_DOMID/console/ring-ref)
+# Pages each guest granted to dom0 (lab/xr-grant.c), and a port of each:
+# its xenstore event channel.
+TARGET_GREFS=$(xenstore-read /local/domain/$TARGET_DOMID/data/xr-grefs) ||
+	fatal "the target published no grants (see guest-target.log)"
+BYSTANDER_GREFS=$(xenstore-read /local/domain/$BYSTANDER_DOMID/data/xr-grefs) ||
+	fatal "the bystander published no grants (see guest-bystander.log)"
+TARGET_PORT=$(xenstore-read /local/domain/$TARGET_DOMID/store/port)
+BYSTANDER_PORT=$(xenstore-read /local/domain/$BYSTANDER_DOMID/store/port)
 export TARGET_DOMID BYSTANDER_DOMID TARGET_FRAME BYSTANDER_FRAME
+export TARGET_GREFS BYSTANDER_GREFS TARGET_PORT BYSTANDER_PORT
 env | grep -E '^(TARGET|BYSTANDER)_' | sort >$R/guests.env
 xl list >$R/xl-list.txt
 say "target domid $TARGET_DOMID, bystander domid $BYSTANDER_DOMID"

@@ -29,7 +29,7 @@ mkdir -p "$OUT"
 
 inputs_hash() {
 	{
-		cat "$TOP/deps.lock" "$0"
+		cat "$TOP/deps.lock" "$0" "$TOP/lab/xr-grant.c"
 		cat "$TOP"/lab/rootfs/* 2>/dev/null
 	} | sha256sum | cut -c1-16
 }
@@ -53,12 +53,21 @@ busybox_into() {
 }
 
 build_guest() {
-	local root=$OUT/guest.root
+	local root=$OUT/guest.root d m=drivers/xen/xen-gntalloc.ko
 	rm -rf "$root"
-	mkdir -p "$root"/{proc,sys,dev,tmp}
+	mkdir -p "$root"/{proc,sys,dev,tmp,lib}
 	busybox_into "$root"
 	cp "$TOP/lab/rootfs/guest-init" "$root/init"
 	chmod 755 "$root/init"
+	# The guests grant pages to dom0 with the stock gntalloc driver.
+	d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/lib/modules/$KREL/kernel
+	[ -d "$d" ] || d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/usr/lib/modules/$KREL/kernel
+	if [ -f "$d/$m.xz" ]; then
+		xz -dc "$d/$m.xz" >"$root/lib/xen-gntalloc.ko"
+	else
+		cp "$d/$m" "$root/lib/xen-gntalloc.ko"
+	fi
+	gcc -static -Wall -Werror -O2 -o "$root/bin/xr-grant" "$TOP/lab/xr-grant.c"
 	mkcpio "$root" "$OUT/guest.cpio.gz"
 	rm -rf "$root"
 }
