@@ -4,6 +4,10 @@
 XR_CACHE=${XR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-restrict}
 # Per-run logs and build products of this checkout.
 XR_OUT=${XR_OUT:-$TOP/out}
+# ccache keys on the command line and directory; make paths inside the
+# checkout relative so that a fresh clone elsewhere hits the same cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 # The pinned base: the stock kernel's release string and the source package.
 KREL=6.12.107+deb13-amd64
