@@ -88,6 +88,10 @@ for x in demo user; do
 	fi
 done
 
+if [ -s "$R/setup-retries" ]; then
+	echo "note: $(tr '\n' ';' <"$R/setup-retries") see $R/xl-create-*.log" >&2
+fi
+
 if [ -s "$R/fatal" ]; then
 	add "lab" 0 1 0 "$(head -1 "$R/fatal")"
 fi
