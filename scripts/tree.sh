@@ -124,8 +124,10 @@ cover_description() {
 	[ -f "$c" ] || return 0
 	sed -n 's/^Subject: \[[^]]*\] //p' "$c" | head -1
 	echo
+	# The blurb ends where format-patch's shortlog begins: the first
+	# "Author Name (N):" line.
 	awk 'h == 0 && /^$/ { h = 1; next }
-	     h == 1 && /^xen-restrict developers \(/ { exit }
+	     h == 1 && /^[^ ].* \([0-9]+\):$/ { exit }
 	     h == 1 { print }' "$c" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 }
 
