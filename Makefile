@@ -18,7 +18,9 @@ LAB_MODE ?= tests
 RUN ?=
 export KERNEL LAB_MODE RUN
 
-.PHONY: all deps fetch tree export verify oot lab-kernel lab lab-shell check clean
+BASE ?=
+
+.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab lab-shell check clean
 
 all: lab
 
@@ -36,6 +38,14 @@ export:
 
 verify:
 	@scripts/tree.sh verify
+
+# Move linux/, patches/ and deps.lock's kernel onto another served 6.12.y.
+rebase: fetch
+	@scripts/tree.sh rebase $(BASE)
+
+# deps.lock to the newest served version of each series, base included.
+bump: fetch
+	@scripts/tree.sh bump
 
 oot: tree
 	@scripts/oot.sh W=1

@@ -12,6 +12,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
+load_versions
 
 # Runtime packages that make up the dom0 userspace.
 DOM0_PKGS="busybox-static libc6 libgcc-s1 libyajl2 libext2fs2t64 libcom-err2
@@ -29,7 +30,7 @@ mkdir -p "$OUT"
 
 inputs_hash() {
 	{
-		cat "$TOP/deps.lock" "$0" "$TOP/lab/xr-grant.c"
+		cat "$XR_OUT/deps.resolved" "$0" "$TOP/lab/xr-grant.c"
 		cat "$TOP"/lab/rootfs/* 2>/dev/null
 	} | sha256sum | cut -c1-16
 }

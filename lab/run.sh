@@ -14,6 +14,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
+load_versions
 
 KERNEL=${KERNEL:-stock}
 LAB_MODE=${LAB_MODE:-tests}
@@ -33,7 +34,9 @@ command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 is missing; run 'make deps'"
 
 root=$("$TOP/lab/mkroot.sh")
-xen=$XR_CACHE/lab/xen-4.20.gz.unpacked
+# The hypervisor deps.lock resolves to, unpacked once per version.
+xenver=$(awk '$1 == "xen-hypervisor-4.20-amd64" { print $2 }' "$XR_OUT/deps.resolved")
+xen=$XR_CACHE/lab/xen-$(echo "$xenver" | tr ':' '_').unpacked
 if [ ! -f "$xen" ]; then
 	d=$("$TOP/scripts/deps.sh" unpack xen-hypervisor-4.20-amd64)
 	# QEMU's multiboot loader wants the plain ELF image.

@@ -49,6 +49,7 @@ step() {
 finish() {
 	echo
 	echo "make check took $(elapsed); logs in $C"
+	[ ! -f "$XR_OUT/versions.txt" ] || cat "$XR_OUT/versions.txt"
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 	[ $FAIL = 0 ]
 	exit
@@ -57,7 +58,12 @@ finish() {
 step fetch "$TOP/scripts/deps.sh" fetch || finish
 
 # The series: it applies to the pristine base, and the tree agrees with it.
-if [ ! -d "$XR_TREE/.git" ]; then
+# A tree on another base than deps.lock resolves to is rebuilt (tree.sh
+# refuses if that would lose commits that are not in patches/).
+load_versions
+if [ ! -d "$XR_TREE/.git" ] ||
+	! git -C "$XR_TREE" log -1 --format=%s base 2>/dev/null |
+	grep -qF "linux-source-6.12 $KSRC_VER "; then
 	step tree "$TOP/scripts/tree.sh" tree || finish
 fi
 step series "$TOP/scripts/tree.sh" verify || finish

@@ -9,9 +9,25 @@ XR_OUT=${XR_OUT:-$TOP/out}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
-# The pinned base: the stock kernel's release string and the source package.
-KREL=6.12.107+deb13-amd64
-KVER=6.12.107
+# The kernel base and the stock kernel come from deps.lock, as resolved
+# against what the archive serves today (scripts/deps.sh).  load_versions
+# sets, e.g.:
+#   KSRC_VER=6.12.117-1            linux-source-6.12's Debian version
+#   KVER=6.12.117                  its upstream version
+#   KREL=6.12.117+deb13-amd64      the stock kernel's release string
+load_versions() {
+	local r=$XR_OUT/deps.resolved
+	if [ ! -s "$r" ] || [ "$TOP/deps.lock" -nt "$r" ]; then
+		"$TOP/scripts/deps.sh" fetch >&2 || exit 1
+	fi
+	KSRC_VER=$(awk '$1 == "linux-source-6.12" { print $2 }' "$r")
+	KVER=${KSRC_VER%-*}
+	KREL=$(awk '$1 ~ /^linux-image-.*-amd64-unsigned$/ { print $1 }' "$r")
+	KREL=${KREL#linux-image-}
+	KREL=${KREL%-unsigned}
+	[ -n "$KSRC_VER" ] && [ -n "$KREL" ] ||
+		die "$r names no linux-source-6.12 or stock image; see deps.lock"
+}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {

@@ -1,9 +1,37 @@
 #!/bin/bash
-# Fetch and verify the pinned Debian 13 packages listed in deps.lock.
+# Fetch and verify the Debian 13 packages that deps.lock records.
 #
-#   scripts/deps.sh fetch     download every package into $XR_CACHE/debs, verify
-#   scripts/deps.sh unpack P  print the directory P is unpacked into (dpkg -x)
-#   scripts/deps.sh lock      rewrite the sha256 column from the archive index
+#   scripts/deps.sh fetch       resolve every package, download it into
+#                               $XR_CACHE/debs and verify it; write what is
+#                               used to $XR_OUT/deps.resolved and
+#                               $XR_OUT/versions.txt
+#   scripts/deps.sh unpack P    print the directory P is unpacked into (dpkg -x)
+#   scripts/deps.sh lock        rewrite the sha256 column from the archive index
+#   scripts/deps.sh bump        rewrite deps.lock to the newest served version
+#                               of each series, except the kernel (see below)
+#   scripts/deps.sh newest-kernel       print the newest served 6.12.y base
+#   scripts/deps.sh kernel-at VERSION   lock lines of the kernel packages of
+#                               one served linux-source-6.12 VERSION
+#   scripts/deps.sh set-kernel VERSION  write those lines into deps.lock
+#   scripts/deps.sh unpack-at P VERSION unpack a served version of P
+#
+# deps.lock records what was last tested.  Packages that share one locked
+# version (the kernel's five, Xen's fourteen, e2fsprogs' two, ...) form a
+# group and always move together.  When the archive still serves a group's
+# locked versions they are used and checked against deps.lock's sha256.
+# When it does not, the group moves to the newest version the archive
+# serves in the same series: the same package names (which carry the
+# soname), the same epoch and the same major.minor upstream version (Xen
+# 4.20.x, glibc 2.41, kernel 6.12.y).  The kernel packages carry their ABI
+# in their names (linux-image-6.12.117+deb13-amd64-unsigned); they follow
+# the linux-source-6.12 version, so the stock image, headers, kbuild and
+# source are always one and the same 6.12.y.  A moved package is checked
+# against the sha256 in apt's index, whose Release file apt has verified
+# with Debian's archive key.  One notice names both versions.
+#
+# The kernel group is never moved by `bump`: the base of the series moves
+# with `make rebase` (scripts/tree.sh rebase), which also rewrites its lock
+# lines.
 #
 # A private apt configuration under $XR_CACHE/apt is used, so the host's apt
 # configuration is never changed.  The archive address is read from the host's
@@ -15,7 +43,12 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 APTDIR=$XR_CACHE/apt
 DEBS=$XR_CACHE/debs
-LOCK=$TOP/deps.lock
+LOCK=${XR_LOCK:-$TOP/deps.lock}
+RESOLVED=$XR_OUT/deps.resolved
+VERSIONS=$XR_OUT/versions.txt
+# The kernel series the project follows, and the one package that names it.
+KSERIES=6.12
+KSRC=linux-source-$KSERIES
 
 host_uri() {
 	# $1: "main" or "security".  Prints the host's Debian archive URI.
@@ -35,7 +68,10 @@ host_uri() {
 	echo "$uri"
 }
 
+APT_READY=
+APT_FRESH=
 apt_setup() {
+	[ -z "$APT_READY" ] || return 0
 	mkdir -p "$APTDIR"/etc/sources.list.d "$APTDIR"/etc/preferences.d \
 		"$APTDIR"/etc/apt.conf.d "$APTDIR"/state/lists/partial \
 		"$APTDIR"/cache/archives/partial
@@ -64,14 +100,27 @@ APT::Sandbox::User "root";
 EOF
 	touch "$APTDIR/state/status"
 	export APT_CONFIG=$APTDIR/apt.conf
-	# Refresh the index at most once a day.
-	local stamp=$APTDIR/state/updated
-	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
-		log "apt-get update (private configuration, trixie)"
-		apt-get -q update >"$APTDIR/update.log" 2>&1 ||
-			die "apt-get update failed; see $APTDIR/update.log"
-		touch "$stamp"
+	APT_READY=1
+	# Refresh the index at most once a day, unless something is missing.
+	if [ -z "$(find "$APTDIR/state/updated" -mmin -1440 2>/dev/null)" ]; then
+		apt_refresh
 	fi
+}
+
+apt_refresh() {
+	# Fetch the index now, once per run.  apt-get update verifies each
+	# suite's InRelease with the archive key; the per-package sha256 used
+	# below comes from the Packages files that InRelease vouches for.
+	[ -z "$APT_FRESH" ] || return 0
+	apt_setup
+	[ -z "$APT_FRESH" ] || return 0
+	log "apt-get update (private configuration, trixie)"
+	apt-get -q update >"$APTDIR/update.log" 2>&1 ||
+		die "apt-get update failed; see $APTDIR/update.log"
+	grep -qiE '^(W|E): .*(signature|NO_PUBKEY|not signed)' "$APTDIR/update.log" &&
+		die "the archive index failed its signature check; see $APTDIR/update.log"
+	touch "$APTDIR/state/updated"
+	APT_FRESH=1
 }
 
 lock_entries() {
@@ -83,43 +132,270 @@ deb_path() {
 	echo "$DEBS/$1_$(echo "$2" | tr ':' '_')_amd64.deb"
 }
 
-fetch_one() {
+# index_sha PKG VER: the sha256 the signed index gives, or nothing.
+index_sha() {
+	apt-cache show "$1=$2" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }'
+}
+
+# served PKG: every version of PKG the archive serves, one per line.
+served() {
+	apt-cache madison "$1" 2>/dev/null |
+		awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
+}
+
+# series_of VER: epoch and major.minor of the upstream version.
+series_of() {
+	echo "$1" | sed -nE 's/^(([0-9]+:)?[0-9]+\.[0-9]+).*/\1/p'
+}
+
+# in_series VER SERIES
+in_series() {
+	local v=$1 s=$2
+	[ -n "$s" ] || return 1
+	[ "$v" = "$s" ] && return 0
+	case $v in "$s"*) ;; *) return 1 ;; esac
+	case ${v:${#s}:1} in [0-9]) return 1 ;; esac
+	return 0
+}
+
+# newest VER...: the newest by dpkg's ordering.
+newest() {
+	local best= v
+	for v in "$@"; do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	echo "$best"
+}
+
+# kernel_abi_at VER: the ABI name (6.12.117+deb13) of the amd64 image that
+# the linux source package VER built, e.g. 6.12.115-2 -> 6.12.115+deb13.1.
+kernel_abi_at() {
+	local ver=$1 names
+	names=$(apt-cache pkgnames "linux-image-$KSERIES." 2>/dev/null |
+		grep -E "^linux-image-${KSERIES//./\\.}\.[0-9]+\+[a-z0-9.]+-amd64-unsigned\$" || true)
+	[ -n "$names" ] || return 0
+	# shellcheck disable=SC2086
+	apt-cache show $names 2>/dev/null | awk -v v="$ver" '
+		/^Package:/ { p = $2 }
+		/^Version:/ && $2 == v { sub(/^linux-image-/, "", p);
+			sub(/-amd64-unsigned$/, "", p); print p }' | sort -u
+}
+
+# The kernel group's ABI as deps.lock records it.
+lock_kernel_abi() {
+	lock_entries | awk '{ print $1 }' |
+		sed -nE 's/^linux-image-(.*)-amd64-unsigned$/\1/p' | head -1
+}
+
+# kernel_at VER: "pkg ver sha" for every kernel package of deps.lock, renamed
+# to the ABI of source version VER; fails if any is not served.
+kernel_at() {
+	local ver=$1 abi old pkg lver sum n
+	old=$(lock_kernel_abi)
+	[ -n "$old" ] || die "deps.lock has no linux-image-*-amd64-unsigned entry"
+	abi=$(kernel_abi_at "$ver")
+	n=$(echo "$abi" | awk 'NF' | wc -l)
+	[ "$n" = 1 ] || return 1
+	while read -r pkg lver _; do
+		[ "$pkg" = "$KSRC" ] || [[ $pkg == *"$old"* ]] || continue
+		pkg=${pkg/"$old"/"$abi"}
+		sum=$(index_sha "$pkg" "$ver")
+		[ -n "$sum" ] || return 1
+		echo "$pkg $ver $sum"
+	done < <(lock_entries)
+}
+
+# newest_kernel: the newest served linux-source-6.12 whose image, headers
+# and kbuild are all served at the same version.
+newest_kernel() {
+	local v
+	for v in $(served "$KSRC" | while read -r v; do
+		in_series "$v" "$KSERIES" && echo "$v"
+	done | sort_versions_desc); do
+		if kernel_at "$v" >/dev/null; then
+			echo "$v"
+			return 0
+		fi
+	done
+	return 1
+}
+
+sort_versions_desc() {
+	local vs=() v
+	while read -r v; do vs+=("$v"); done
+	while [ ${#vs[@]} -gt 0 ]; do
+		v=$(newest "${vs[@]}")
+		echo "$v"
+		local rest=() x
+		for x in "${vs[@]}"; do [ "$x" = "$v" ] || rest+=("$x"); done
+		vs=("${rest[@]+"${rest[@]}"}")
+	done
+}
+
+# try_fetch PKG VER SUM: 0 when $DEBS has PKG VER with that sha256, 1 when
+# the archive would not serve it; dies on a checksum mismatch.
+try_fetch() {
 	local pkg=$1 ver=$2 sum=$3 f tmp
 	f=$(deb_path "$pkg" "$ver")
 	if [ -f "$f" ] && echo "$sum  $f" | sha256sum -c --status; then
 		return 0
 	fi
 	apt_setup
+	mkdir -p "$DEBS"
 	tmp=$(mktemp -d "$DEBS/.dl.XXXXXX")
 	if ! (cd "$tmp" && apt-get -q download "$pkg=$ver" >"$tmp/log" 2>&1); then
-		cat "$tmp/log" >&2
 		rm -rf "$tmp"
-		die "the archive no longer serves $pkg version $ver (pinned in deps.lock)." \
-			"Pick a version it serves, update deps.lock and run 'scripts/deps.sh lock'."
+		return 1
 	fi
-	mv "$tmp"/*.deb "$f"
+	mv "$tmp"/*.deb "$f.tmp"
 	rm -rf "$tmp"
-	echo "$sum  $f" | sha256sum -c --status ||
-		die "sha256 mismatch for $f (expected $sum from deps.lock)"
+	echo "$sum  $f.tmp" | sha256sum -c --status || {
+		rm -f "$f.tmp"
+		die "sha256 mismatch for $pkg $ver (expected $sum)"
+	}
+	mv "$f.tmp" "$f"
 	log "fetched $pkg $ver"
 }
 
-cmd_fetch() {
-	mkdir -p "$DEBS"
-	local pkg ver sum
+cached() {
+	local f
+	f=$(deb_path "$1" "$2")
+	[ -f "$f" ] && echo "$3  $f" | sha256sum -c --status
+}
+
+# Groups: the lock's packages that share one locked version, in lock order.
+lock_groups() {
+	lock_entries | awk '{ print $2 }' | awk '!seen[$0]++'
+}
+
+group_members() {
+	lock_entries | awk -v v="$1" '$2 == v'
+}
+
+is_kernel_group() {
+	group_members "$1" | awk '{ print $1 }' | grep -qxF "$KSRC"
+}
+
+# resolve_group LOCKVER: print "pkg ver sha lockpkg lockver" for each member
+# of the group, moving the group if the archive no longer serves it.
+resolve_group() {
+	local lver=$1 pkg ver sum all_cached=1 all_served=1 try
 	while read -r pkg ver sum; do
 		[ -n "$sum" ] || die "deps.lock: $pkg has no sha256; run 'scripts/deps.sh lock'"
-		fetch_one "$pkg" "$ver" "$sum"
-	done < <(lock_entries)
+		cached "$pkg" "$ver" "$sum" || all_cached=
+	done < <(group_members "$lver")
+	if [ -n "$all_cached" ]; then
+		group_members "$lver" | awk '{ print $1, $2, $3, $1, $2 }'
+		return 0
+	fi
+	# Pinned and still served: use it, verified against deps.lock.  The
+	# index may be a day old, so a failed download refreshes it once.
+	for try in 1 2; do
+		apt_setup
+		all_served=1
+		while read -r pkg ver sum; do
+			[ -n "$(index_sha "$pkg" "$ver")" ] || { all_served= && break; }
+		done < <(group_members "$lver")
+		if [ -n "$all_served" ]; then
+			while read -r pkg ver sum; do
+				try_fetch "$pkg" "$ver" "$sum" || { all_served= && break; }
+			done < <(group_members "$lver")
+		fi
+		[ -n "$all_served" ] && break
+		[ -n "$APT_FRESH" ] && break
+		apt_refresh
+	done
+	if [ -n "$all_served" ]; then
+		group_members "$lver" | awk '{ print $1, $2, $3, $1, $2 }'
+		return 0
+	fi
+	move_group "$lver"
+}
+
+move_group() {
+	local lver=$1 series new first n lines pkg ver sum v ok
+	series=$(series_of "$lver")
+	first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
+	n=$(group_members "$lver" | wc -l)
+	if is_kernel_group "$lver"; then
+		new=$(newest_kernel) ||
+			die "the archive serves no complete $KSERIES.y kernel (source, image," \
+				"headers, kbuild) to replace $lver pinned in deps.lock"
+		lines=$(kernel_at "$new")
+	else
+		# The newest version served for every member, in the same series.
+		new=
+		for v in $(served "$first"); do
+			in_series "$v" "$series" || continue
+			ok=1
+			while read -r pkg _; do
+				[ -n "$(index_sha "$pkg" "$v")" ] || { ok= && break; }
+			done < <(group_members "$lver")
+			[ -n "$ok" ] && new=$(newest $new "$v")
+		done
+		[ -n "$new" ] ||
+			die "the archive no longer serves $first $lver (pinned in deps.lock)," \
+				"nor any $series version of it; nothing to fall back to"
+		lines=$(group_members "$lver" | while read -r pkg _; do
+			echo "$pkg $new $(index_sha "$pkg" "$new")"
+		done)
+	fi
+	local others=""
+	[ "$n" -gt 1 ] && others=" and $((n - 1)) more of its group"
+	printf 'notice: the archive no longer serves %s %s (deps.lock)%s; using %s, the newest %s it serves, verified against its signed index. `make bump` records it.\n' \
+		"$first" "$lver" "$others" "$new" "$series" >&2
+	paste -d' ' <(echo "$lines") <(group_members "$lver" | awk '{ print $1, $2 }') |
+		while read -r pkg ver sum lpkg lv; do
+			try_fetch "$pkg" "$ver" "$sum" ||
+				die "the archive lists $pkg $ver but would not serve it"
+			echo "$pkg $ver $sum $lpkg $lv"
+		done
+}
+
+write_versions() {
+	local r=$1 src img xen moved
+	src=$(awk -v p="$KSRC" '$1 == p { print $2 }' "$r")
+	img=$(awk '$1 ~ /^linux-image-.*-amd64-unsigned$/ { print $1 }' "$r")
+	img=${img#linux-image-}
+	img=${img%-unsigned}
+	xen=$(awk '$1 ~ /^xen-hypervisor-/ { print $2 }' "$r")
+	# One entry per moved group: its first package, the group's size.
+	moved=$(awk '$1 != $4 || $2 != $5 {
+		k = $5; if (!(k in n)) { o[++m] = k; first[k] = $4; to[k] = $2 }
+		n[k]++ }
+		END { for (i = 1; i <= m; i++) { k = o[i]
+			printf "%s%s%s %s -> %s", (i > 1 ? "; " : ""), first[k],
+				(n[k] > 1 ? " (+" (n[k] - 1) ")" : ""), k, to[k] } }' "$r")
+	{
+		echo "tested on: kernel base $KSRC $src; stock dom0 kernel $img;" \
+			"Xen $xen"
+		echo "moved past deps.lock: ${moved:-nothing, every package as pinned}"
+	} >"$VERSIONS"
+}
+
+cmd_fetch() {
+	local tmp lver
+	mkdir -p "$DEBS" "$XR_OUT"
+	tmp=$(mktemp "$XR_OUT/.resolved.XXXXXX")
+	for lver in $(lock_groups); do
+		resolve_group "$lver" >>"$tmp"
+	done
+	mv "$tmp" "$RESOLVED"
+	write_versions "$RESOLVED"
+	cat "$VERSIONS" >&2
 }
 
 cmd_unpack() {
-	local want=$1 pkg ver sum dir
-	while read -r pkg ver sum; do
-		[ "$pkg" = "$want" ] || continue
+	local want=$1 pkg ver sum lpkg dir
+	[ -s "$RESOLVED" ] && [ ! "$LOCK" -nt "$RESOLVED" ] || cmd_fetch
+	while read -r pkg ver sum lpkg _; do
+		[ "$pkg" = "$want" ] || [ "$lpkg" = "$want" ] || continue
 		dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
 		if [ ! -f "$dir/.done" ]; then
-			fetch_one "$pkg" "$ver" "$sum"
+			try_fetch "$pkg" "$ver" "$sum" ||
+				die "the archive no longer serves $pkg $ver; run 'scripts/deps.sh fetch'"
 			rm -rf "$dir"
 			mkdir -p "$dir"
 			dpkg -x "$(deb_path "$pkg" "$ver")" "$dir"
@@ -127,7 +403,7 @@ cmd_unpack() {
 		fi
 		echo "$dir"
 		return 0
-	done < <(lock_entries)
+	done <"$RESOLVED"
 	die "$want is not in deps.lock"
 }
 
@@ -137,17 +413,108 @@ cmd_lock() {
 	tmp=$(mktemp)
 	grep '^#' "$LOCK" >"$tmp"
 	while read -r pkg ver _; do
-		sum=$(apt-cache show "$pkg=$ver" 2>/dev/null |
-			awk '/^SHA256:/ { print $2; exit }')
+		sum=$(index_sha "$pkg" "$ver")
 		[ -n "$sum" ] || die "the archive index has no $pkg version $ver"
 		printf '%s %s %s\n' "$pkg" "$ver" "$sum" >>"$tmp"
 	done < <(lock_entries)
 	mv "$tmp" "$LOCK"
 }
 
+# bump: every group but the kernel to the newest served version of its
+# series; prints the newest kernel base on stdout for `make bump`.
+cmd_bump() {
+	apt_refresh
+	local tmp lver pkg ver sum v new series first ok changed=0
+	tmp=$(mktemp)
+	grep '^#' "$LOCK" >"$tmp"
+	for lver in $(lock_groups); do
+		if is_kernel_group "$lver"; then
+			group_members "$lver" >>"$tmp"
+			continue
+		fi
+		series=$(series_of "$lver")
+		first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
+		new=
+		for v in $(served "$first"); do
+			in_series "$v" "$series" || continue
+			ok=1
+			while read -r pkg _; do
+				[ -n "$(index_sha "$pkg" "$v")" ] || { ok= && break; }
+			done < <(group_members "$lver")
+			[ -n "$ok" ] && new=$(newest $new "$v")
+		done
+		[ -n "$new" ] || die "the archive serves no $series version of $first"
+		if [ "$new" != "$lver" ]; then
+			log "bump: $first $lver -> $new"
+			changed=$((changed + 1))
+		fi
+		group_members "$lver" | while read -r pkg _; do
+			sum=$(index_sha "$pkg" "$new")
+			printf '%s %s %s\n' "$pkg" "$new" "$sum"
+		done >>"$tmp"
+	done
+	mv "$tmp" "$LOCK"
+	log "bump: $changed group(s) moved"
+	newest_kernel || die "the archive serves no complete $KSERIES.y kernel"
+}
+
+# unpack_at PKG VER: unpack a version that deps.lock does not (yet) name,
+# checked against the signed index; used to move the base.
+cmd_unpack_at() {
+	local pkg=$1 ver=$2 sum dir
+	dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
+	if [ ! -f "$dir/.done" ]; then
+		apt_setup
+		sum=$(index_sha "$pkg" "$ver")
+		[ -n "$sum" ] || die "the archive does not serve $pkg $ver"
+		try_fetch "$pkg" "$ver" "$sum" || die "the archive would not serve $pkg $ver"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg -x "$(deb_path "$pkg" "$ver")" "$dir"
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}
+
+# set_kernel VER: rewrite deps.lock's kernel lines to source version VER.
+cmd_set_kernel() {
+	local ver=$1 lines old tmp pkg l n=0
+	apt_setup
+	lines=$(kernel_at "$ver") ||
+		die "the archive does not serve a complete $KSERIES kernel (source," \
+			"image, headers, kbuild) at version $ver"
+	old=$(lock_kernel_abi)
+	tmp=$(mktemp)
+	while IFS= read -r l; do
+		pkg=${l%% *}
+		case $l in '#'* | '') echo "$l" ;; *)
+			if [ "$pkg" = "$KSRC" ] || [[ $pkg == *"$old"* ]]; then
+				n=$((n + 1))
+				echo "$lines" | sed -n "${n}p"
+			else
+				echo "$l"
+			fi ;;
+		esac
+	done <"$LOCK" >"$tmp"
+	mv "$tmp" "$LOCK"
+}
+
 case "${1:-}" in
 fetch) cmd_fetch ;;
+unpack-at) cmd_unpack_at "$2" "$3" ;;
+set-kernel) cmd_set_kernel "$2" ;;
 unpack) cmd_unpack "$2" ;;
 lock) cmd_lock ;;
-*) die "usage: $0 fetch|unpack PACKAGE|lock" ;;
+bump) cmd_bump ;;
+newest-kernel)
+	apt_setup
+	newest_kernel || die "the archive serves no complete $KSERIES.y kernel"
+	;;
+kernel-at)
+	apt_setup
+	kernel_at "$2" || die "the archive does not serve a complete $KSERIES kernel" \
+		"(source, image, headers, kbuild) at version $2"
+	;;
+*) die "usage: $0 fetch|unpack PACKAGE|lock|bump|newest-kernel|kernel-at VERSION" \
+	"       |unpack-at PACKAGE VERSION|set-kernel VERSION" ;;
 esac

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Rebuild the four Xen device drivers of the series out of tree for Debian's
-# stock 6.12.107+deb13-amd64 kernel, the way a dom0 operator deploys them.
+# stock 6.12.y kernel (the one deps.lock resolves to, e.g.
+# 6.12.117+deb13-amd64), the way a dom0 operator deploys them.
 #
 #   scripts/oot.sh [make flags...]    e.g. scripts/oot.sh W=1 C=2
 #
@@ -16,6 +17,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
+load_versions
 
 XR_TREE=${XR_TREE:-$TOP/linux}
 PREP=$XR_OUT/stock-prep
@@ -33,7 +35,8 @@ KMAKE=(make -s -j"$(nproc)" CC="$CC" KERNELRELEASE="$KREL")
 
 mkdir -p "$PREP"
 if ! cmp -s "$hdr/.config" "$PREP/.config.stock" ||
-	[ ! -f "$PREP/scripts/mod/modpost" ]; then
+	[ ! -f "$PREP/scripts/mod/modpost" ] ||
+	! grep -qs "\"$KREL\"" "$PREP/include/generated/utsrelease.h"; then
 	log "preparing $PREP with the stock $KREL configuration"
 	cp "$hdr/.config" "$PREP/.config"
 	# The stock kernel was built with gcc 14; options that depend on the

@@ -5,16 +5,24 @@
 #   scripts/tree.sh export  regenerate patches/ from the commits on top of base
 #   scripts/tree.sh verify  check that patches/ applies to the pristine base
 #                           and, if $XR_TREE exists, that it matches it
+#   scripts/tree.sh rebase VERSION
+#                           move $XR_TREE and patches/ onto another served
+#                           linux-source-6.12 VERSION (e.g. 6.12.117-1) with
+#                           `git am -3`, and point deps.lock's kernel at it;
+#                           names the first patch that stops applying
+#   scripts/tree.sh bump    deps.lock to the newest served version of each
+#                           series, and rebase onto the newest 6.12.y
 #
-# The pristine base is kept once, as a bare git repository in the cache, so
-# a fresh clone of this project gets its tree in seconds.
+# The base is the linux-source-6.12 that deps.lock resolves to (see
+# scripts/deps.sh).  Each base is kept once, as a bare git repository in the
+# cache, so a fresh clone of this project gets its tree in seconds.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
+load_versions
 
 XR_TREE=${XR_TREE:-$TOP/linux}
-BASE_GIT=$XR_CACHE/base-linux-source-6.12-$KVER-1.git
 PATCHES=$TOP/patches
 AUTHOR="xen-restrict developers <xen-restrict@invalid>"
 
@@ -23,14 +31,29 @@ export GIT_AUTHOR_EMAIL="xen-restrict@invalid"
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME
 export GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 
+base_git() {
+	echo "$XR_CACHE/base-linux-source-6.12-$1.git"
+}
+
+# base_repo [VERSION]: make sure the pristine base of linux-source-6.12
+# VERSION (default: the one deps.lock resolves to) is in the cache, and
+# print its path.
 base_repo() {
-	[ -f "$BASE_GIT/.done" ] && return 0
-	local src tmp
-	src=$("$TOP/scripts/deps.sh" unpack linux-source-6.12)
+	local ver=${1:-$KSRC_VER} src tmp g
+	g=$(base_git "$ver")
+	if [ -f "$g/.done" ]; then
+		echo "$g"
+		return 0
+	fi
+	if [ "$ver" = "$KSRC_VER" ]; then
+		src=$("$TOP/scripts/deps.sh" unpack linux-source-6.12)
+	else
+		src=$("$TOP/scripts/deps.sh" unpack-at linux-source-6.12 "$ver")
+	fi
 	tmp=$XR_CACHE/base.tmp
-	rm -rf "$tmp" "$BASE_GIT"
+	rm -rf "$tmp" "$g"
 	mkdir -p "$tmp"
-	log "unpacking linux-source-6.12 $KVER into a pristine git base"
+	log "unpacking linux-source-6.12 $ver into a pristine git base"
 	tar -C "$tmp" -xJf "$src/usr/src/linux-source-6.12.tar.xz"
 	(
 		cd "$tmp/linux-source-6.12"
@@ -39,12 +62,19 @@ base_repo() {
 		export GIT_AUTHOR_DATE="2025-08-29T00:00:00Z"
 		export GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
 		git add -A -f .
-		git commit -q -m "Debian linux-source-6.12 $KVER-1 (pristine base)"
+		git commit -q -m "Debian linux-source-6.12 $ver (pristine base)"
 		git tag base
 	)
-	git clone -q --bare "$tmp/linux-source-6.12" "$BASE_GIT"
+	git clone -q --bare "$tmp/linux-source-6.12" "$g"
 	rm -rf "$tmp"
-	touch "$BASE_GIT/.done"
+	touch "$g/.done"
+	echo "$g"
+}
+
+# tree_base [DIR]: the linux-source-6.12 version a tree was built on.
+tree_base() {
+	git -C "${1:-$XR_TREE}" log -1 --format=%s base 2>/dev/null |
+		sed -n 's/^Debian linux-source-6.12 \([^ ]*\) (pristine base)$/\1/p'
 }
 
 series() {
@@ -53,13 +83,17 @@ series() {
 }
 
 apply_series() {
-	# $1: git tree positioned at base
-	local p
+	# $1: git tree positioned at base.  `git am -3` falls back to a
+	# three-way merge when the blobs a patch names are in the repository.
+	local p out
 	for p in $(series); do
-		git -C "$1" am -q --keep-cr "$p" || {
-			git -C "$1" am --abort || true
-			die "patch does not apply to the base: $p"
-		}
+		if ! out=$(git -C "$1" am -3 -q --keep-cr "$p" 2>&1); then
+			echo "$out" >&2
+			git -C "$1" am --abort >/dev/null 2>&1 || true
+			die "patch ${p##*/} does not apply to the base, linux-source-6.12" \
+				"$(tree_base "$1"); if deps.lock's kernel moved (see" \
+				"$XR_OUT/versions.txt), port the series with 'make rebase'"
+		fi
 	done
 }
 
@@ -71,23 +105,37 @@ unhide_toplevel() {
 	sed -i '/^# Debian packaging: ignore everything/,$d' "$1/.gitignore"
 }
 
+# tree_saved: everything in $XR_TREE is in patches/ (checked against the
+# tree's own base, whichever it is).
+tree_saved() {
+	if [ -n "$(git -C "$XR_TREE" status --porcelain --untracked-files=no)" ]; then
+		die "$XR_TREE has uncommitted changes; commit and 'make export' them," \
+			"or remove the tree to rebuild it"
+	fi
+	local ahead
+	ahead=$(git -C "$XR_TREE" rev-list --count base..HEAD)
+	if [ "$ahead" != 0 ] && ! verify_on "$(tree_base)" >/dev/null 2>&1; then
+		die "$XR_TREE has commits that are not in patches/; run 'make export'" \
+			"first, or remove the tree to rebuild it from patches/"
+	fi
+}
+
 cmd_tree() {
-	base_repo
+	local g
+	g=$(base_repo)
 	if [ -d "$XR_TREE/.git" ]; then
-		if [ -n "$(git -C "$XR_TREE" status --porcelain --untracked-files=no)" ]; then
-			die "$XR_TREE has uncommitted changes; commit and 'make export' them," \
-				"or remove the tree to rebuild it"
+		tree_saved
+		if [ "$(tree_base)" != "$KSRC_VER" ]; then
+			log "$XR_TREE is on linux-source-6.12 $(tree_base); deps.lock" \
+				"resolves to $KSRC_VER: rebuilding it"
+			rm -rf "$XR_TREE"
 		fi
-		local ahead
-		ahead=$(git -C "$XR_TREE" rev-list --count base..HEAD)
-		if [ "$ahead" != 0 ] && ! cmd_verify >/dev/null 2>&1; then
-			die "$XR_TREE has commits that are not in patches/; run 'make export'" \
-				"first, or remove the tree to rebuild it from patches/"
-		fi
+	fi
+	if [ -d "$XR_TREE/.git" ]; then
 		git -C "$XR_TREE" checkout -q -B work base
 	else
 		log "cloning the pristine base into $XR_TREE"
-		git clone -q --shared -n "$BASE_GIT" "$XR_TREE"
+		git clone -q --shared -n "$g" "$XR_TREE"
 		git -C "$XR_TREE" checkout -q -B work base
 	fi
 	apply_series "$XR_TREE"
@@ -132,14 +180,25 @@ cover_description() {
 }
 
 cmd_verify() {
-	base_repo
-	local tmp rc=0
+	if [ -d "$XR_TREE/.git" ] && [ "$(tree_base)" != "$KSRC_VER" ]; then
+		echo "error: $XR_TREE is on linux-source-6.12 $(tree_base), but deps.lock" \
+			"resolves to $KSRC_VER; run 'make tree' to rebuild it" >&2
+		return 1
+	fi
+	verify_on "$KSRC_VER"
+}
+
+# verify_on VERSION: patches/ applies to that base, and $XR_TREE agrees.
+verify_on() {
+	local g tmp rc=0
+	g=$(base_repo "$1")
 	tmp=$(mktemp -d)
-	git clone -q --shared "$BASE_GIT" "$tmp/t"
+	git clone -q --shared "$g" "$tmp/t"
 	git -C "$tmp/t" checkout -q -B work base
 	(apply_series "$tmp/t") || rc=1
 	if [ $rc = 0 ]; then
-		echo "series: $(series | wc -l) patches apply to the pristine base"
+		echo "series: $(series | wc -l) patches apply to the pristine base," \
+			"linux-source-6.12 $1"
 		if [ -d "$XR_TREE/.git" ]; then
 			if ! git -C "$XR_TREE" diff --quiet "$(git -C "$tmp/t" rev-parse HEAD^{tree})" HEAD -- 2>/dev/null; then
 				git -C "$XR_TREE" fetch -q "$tmp/t" work 2>/dev/null
@@ -160,9 +219,69 @@ cmd_verify() {
 	return $rc
 }
 
+# rebase VERSION: port the series onto another served base.
+cmd_rebase() {
+	local new=${1:-} old g p i=0 n3=0 out new_tree
+	[ -n "$new" ] || die "usage: make rebase BASE=6.12.N-M (a served linux-source-6.12 version)"
+	"$TOP/scripts/deps.sh" kernel-at "$new" >/dev/null
+	[ -d "$XR_TREE/.git" ] || cmd_tree
+	tree_saved
+	old=$(tree_base)
+	if [ "$old" = "$new" ]; then
+		log "$XR_TREE is already on linux-source-6.12 $new"
+	else
+		g=$(base_repo "$new")
+		new_tree=$XR_TREE.rebase
+		rm -rf "$new_tree"
+		git clone -q --shared -n "$g" "$new_tree"
+		git -C "$new_tree" checkout -q -B work base
+		# The old base and the series' own blobs, for the three-way merges.
+		git -C "$new_tree" fetch -q "$XR_TREE" "+HEAD:refs/xr/old"
+		for p in $(series); do
+			i=$((i + 1))
+			if ! git -C "$new_tree" apply --check "$p" 2>/dev/null; then
+				n3=$((n3 + 1))
+				log "rebase: ${p##*/} needs a three-way merge"
+			fi
+			if ! out=$(git -C "$new_tree" am -3 -q --keep-cr "$p" 2>&1); then
+				echo "$out" >&2
+				git -C "$new_tree" am --abort >/dev/null 2>&1 || true
+				rm -rf "$new_tree"
+				die "rebase onto linux-source-6.12 $new stops at patch $i:" \
+					"${p##*/}; $XR_TREE, patches/ and deps.lock are unchanged"
+			fi
+		done
+		git -C "$new_tree" update-ref -d refs/xr/old
+		unhide_toplevel "$new_tree"
+		git -C "$new_tree" config branch.work.description "$(cover_description)"
+		rm -rf "$XR_TREE"
+		mv "$new_tree" "$XR_TREE"
+		log "rebase: $i patches moved from linux-source-6.12 $old to $new" \
+			"($n3 by three-way merge)"
+	fi
+	"$TOP/scripts/deps.sh" set-kernel "$new"
+	# The cover letter names its base.
+	git -C "$XR_TREE" config branch.work.description "$(
+		git -C "$XR_TREE" config branch.work.description |
+			sed "s/^\(The series applies to Debian 13's linux-source-6.12\) [^ ]*\.\$/\1 $new./")"
+	cmd_export
+	log "deps.lock's kernel lines now name $new; run 'make check', then" \
+		"commit deps.lock and patches/ together"
+}
+
+# bump: the newest served version of every series, kernel base included.
+cmd_bump() {
+	local k
+	k=$("$TOP/scripts/deps.sh" bump)
+	log "bump: the newest served 6.12.y is $k"
+	cmd_rebase "$k"
+}
+
 case "${1:-}" in
 tree) cmd_tree ;;
 export) cmd_export ;;
 verify) cmd_verify ;;
-*) die "usage: $0 tree|export|verify" ;;
+rebase) cmd_rebase "${2:-}" ;;
+bump) cmd_bump ;;
+*) die "usage: $0 tree|export|verify|rebase VERSION|bump" ;;
 esac
