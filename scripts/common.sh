@@ -17,7 +17,9 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 #   KREL=6.12.117+deb13-amd64      the stock kernel's release string
 load_versions() {
 	local r=$XR_OUT/deps.resolved
-	if [ ! -s "$r" ] || [ "$TOP/deps.lock" -nt "$r" ]; then
+	# Resolve again unless deps.resolved is of this very deps.lock.
+	if [ ! -s "$r" ] || [ "$(cat "$r.lock" 2>/dev/null)" != \
+		"$(sha256sum <"${XR_LOCK:-$TOP/deps.lock}" | cut -d' ' -f1)" ]; then
 		"$TOP/scripts/deps.sh" fetch >&2 || exit 1
 	fi
 	KSRC_VER=$(awk '$1 == "linux-source-6.12" { print $2 }' "$r")
@@ -28,6 +30,9 @@ load_versions() {
 	[ -n "$KSRC_VER" ] && [ -n "$KREL" ] ||
 		die "$r names no linux-source-6.12 or stock image; see deps.lock"
 }
+
+# Command substitutions fail like the commands around them.
+shopt -s inherit_errexit
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {

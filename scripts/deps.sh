@@ -115,12 +115,20 @@ apt_refresh() {
 	apt_setup
 	[ -z "$APT_FRESH" ] || return 0
 	log "apt-get update (private configuration, trixie)"
-	apt-get -q update >"$APTDIR/update.log" 2>&1 ||
+	# --error-on=any: an unreachable mirror or a suite that failed to
+	# download is an error, not a warning on a stale index.
+	if ! apt-get -q --error-on=any update >"$APTDIR/update.log" 2>&1 ||
+		grep -qiE '^(W|E): .*(signature|NO_PUBKEY|not signed)' "$APTDIR/update.log"; then
 		die "apt-get update failed; see $APTDIR/update.log"
-	grep -qiE '^(W|E): .*(signature|NO_PUBKEY|not signed)' "$APTDIR/update.log" &&
-		die "the archive index failed its signature check; see $APTDIR/update.log"
+	fi
 	touch "$APTDIR/state/updated"
 	APT_FRESH=1
+}
+
+# install_lock FILE: replace deps.lock with FILE, keeping the lock's mode.
+install_lock() {
+	chmod --reference="$LOCK" "$1"
+	mv "$1" "$LOCK"
 }
 
 lock_entries() {
@@ -134,7 +142,10 @@ deb_path() {
 
 # index_sha PKG VER: the sha256 the signed index gives, or nothing.
 index_sha() {
-	apt-cache show "$1=$2" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }'
+	# awk reads all of its input: an early exit would SIGPIPE apt-cache,
+	# and pipefail would turn that into a failure.
+	apt-cache show "$1=$2" 2>/dev/null |
+		awk '/^SHA256:/ && s == "" { s = $2 } END { if (s != "") print s }'
 }
 
 # served PKG: every version of PKG the archive serves, one per line.
@@ -186,24 +197,27 @@ kernel_abi_at() {
 # The kernel group's ABI as deps.lock records it.
 lock_kernel_abi() {
 	lock_entries | awk '{ print $1 }' |
-		sed -nE 's/^linux-image-(.*)-amd64-unsigned$/\1/p' | head -1
+		sed -nE 's/^linux-image-(.*)-amd64-unsigned$/\1/p' | sed -n 1p
 }
 
-# kernel_at VER: "pkg ver sha" for every kernel package of deps.lock, renamed
+# kernel_at VER: "pkg ver sha lockpkg lockver" for every package of
+# deps.lock's kernel group (the lock's linux-source-6.12 version), renamed
 # to the ABI of source version VER; fails if any is not served.
 kernel_at() {
-	local ver=$1 abi old pkg lver sum n
+	local ver=$1 abi old kver pkg lpkg lver sum n
 	old=$(lock_kernel_abi)
 	[ -n "$old" ] || die "deps.lock has no linux-image-*-amd64-unsigned entry"
+	kver=$(lock_entries | awk -v p="$KSRC" '$1 == p { print $2 }')
+	[ -n "$kver" ] || die "deps.lock has no $KSRC entry"
 	abi=$(kernel_abi_at "$ver")
 	n=$(echo "$abi" | awk 'NF' | wc -l)
 	[ "$n" = 1 ] || return 1
-	while read -r pkg lver _; do
-		[ "$pkg" = "$KSRC" ] || [[ $pkg == *"$old"* ]] || continue
-		pkg=${pkg/"$old"/"$abi"}
+	while read -r lpkg lver _; do
+		[ "$lver" = "$kver" ] || continue
+		pkg=${lpkg/"$old"/"$abi"}
 		sum=$(index_sha "$pkg" "$ver")
 		[ -n "$sum" ] || return 1
-		echo "$pkg $ver $sum"
+		echo "$pkg $ver $sum $lpkg $lver"
 	done < <(lock_entries)
 }
 
@@ -278,10 +292,25 @@ is_kernel_group() {
 	group_members "$1" | awk '{ print $1 }' | grep -qxF "$KSRC"
 }
 
+# The previous run's resolution of a group: "pkg ver sha lockpkg lockver"
+# for each member, if every one of them is still in the cache.
+previous() {
+	local lver=$1 lines pkg ver sum lpkg lv
+	[ -f "$RESOLVED.prev" ] || return 1
+	lines=$(awk -v v="$lver" '$5 == v' "$RESOLVED.prev")
+	[ "$(echo "$lines" | awk 'NF' | wc -l)" = "$(group_members "$lver" | wc -l)" ] ||
+		return 1
+	while read -r pkg ver sum lpkg lv; do
+		group_members "$lver" | awk '{ print $1 }' | grep -qxF "$lpkg" || return 1
+		cached "$pkg" "$ver" "$sum" || return 1
+	done <<<"$lines"
+	echo "$lines"
+}
+
 # resolve_group LOCKVER: print "pkg ver sha lockpkg lockver" for each member
 # of the group, moving the group if the archive no longer serves it.
 resolve_group() {
-	local lver=$1 pkg ver sum all_cached=1 all_served=1 try
+	local lver=$1 pkg ver sum all_cached=1 all_served try prev
 	while read -r pkg ver sum; do
 		[ -n "$sum" ] || die "deps.lock: $pkg has no sha256; run 'scripts/deps.sh lock'"
 		cached "$pkg" "$ver" "$sum" || all_cached=
@@ -290,21 +319,28 @@ resolve_group() {
 		group_members "$lver" | awk '{ print $1, $2, $3, $1, $2 }'
 		return 0
 	fi
+	# A group that already moved, while the index is less than a day
+	# old: the same move again, from the cache, without the network.
+	if [ -n "$(find "$APTDIR/state/updated" -mmin -1440 2>/dev/null)" ] &&
+		prev=$(previous "$lver"); then
+		notice "$lver" "$(echo "$prev" | awk 'NR == 1 { print $2 }')"
+		echo "$prev"
+		return 0
+	fi
 	# Pinned and still served: use it, verified against deps.lock.  The
 	# index may be a day old, so a failed download refreshes it once.
+	apt_setup
 	for try in 1 2; do
-		apt_setup
 		all_served=1
 		while read -r pkg ver sum; do
 			[ -n "$(index_sha "$pkg" "$ver")" ] || { all_served= && break; }
 		done < <(group_members "$lver")
-		if [ -n "$all_served" ]; then
-			while read -r pkg ver sum; do
-				try_fetch "$pkg" "$ver" "$sum" || { all_served= && break; }
-			done < <(group_members "$lver")
-		fi
-		[ -n "$all_served" ] && break
-		[ -n "$APT_FRESH" ] && break
+		[ -n "$all_served" ] || break
+		while read -r pkg ver sum; do
+			try_fetch "$pkg" "$ver" "$sum" || { all_served= && break; }
+		done < <(group_members "$lver")
+		[ -z "$all_served" ] || break
+		[ -z "$APT_FRESH" ] || break
 		apt_refresh
 	done
 	if [ -n "$all_served" ]; then
@@ -314,44 +350,58 @@ resolve_group() {
 	move_group "$lver"
 }
 
-move_group() {
-	local lver=$1 series new first n lines pkg ver sum v ok
+# newest_in_series LOCKVER: the newest version served for every member of
+# a (non-kernel) group, in the group's series.
+newest_in_series() {
+	local lver=$1 series first v ok pkg new=
 	series=$(series_of "$lver")
 	first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
+	for v in $(served "$first"); do
+		in_series "$v" "$series" || continue
+		ok=1
+		while read -r pkg _; do
+			[ -n "$(index_sha "$pkg" "$v")" ] || { ok= && break; }
+		done < <(group_members "$lver")
+		[ -z "$ok" ] || new=$(newest $new "$v")
+	done
+	echo "$new"
+}
+
+notice() {
+	local lver=$1 new=$2 first n others=
+	first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
 	n=$(group_members "$lver" | wc -l)
+	[ "$n" -le 1 ] || others=" and $((n - 1)) more of its group"
+	printf 'notice: the archive no longer serves %s %s (deps.lock)%s; using %s, the newest %s it serves, verified against its signed index. `make bump` records it.\n' \
+		"$first" "$lver" "$others" "$new" "$(series_of "$lver")" >&2
+}
+
+move_group() {
+	local lver=$1 new lines pkg ver sum lpkg lv first
 	if is_kernel_group "$lver"; then
 		new=$(newest_kernel) ||
 			die "the archive serves no complete $KSERIES.y kernel (source, image," \
 				"headers, kbuild) to replace $lver pinned in deps.lock"
 		lines=$(kernel_at "$new")
 	else
-		# The newest version served for every member, in the same series.
-		new=
-		for v in $(served "$first"); do
-			in_series "$v" "$series" || continue
-			ok=1
-			while read -r pkg _; do
-				[ -n "$(index_sha "$pkg" "$v")" ] || { ok= && break; }
-			done < <(group_members "$lver")
-			[ -n "$ok" ] && new=$(newest $new "$v")
-		done
+		first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
+		new=$(newest_in_series "$lver")
 		[ -n "$new" ] ||
 			die "the archive no longer serves $first $lver (pinned in deps.lock)," \
-				"nor any $series version of it; nothing to fall back to"
+				"nor any $(series_of "$lver") version of it; nothing to fall back to"
 		lines=$(group_members "$lver" | while read -r pkg _; do
-			echo "$pkg $new $(index_sha "$pkg" "$new")"
+			sum=$(index_sha "$pkg" "$new")
+			echo "$pkg $new $sum $pkg $lver"
 		done)
 	fi
-	local others=""
-	[ "$n" -gt 1 ] && others=" and $((n - 1)) more of its group"
-	printf 'notice: the archive no longer serves %s %s (deps.lock)%s; using %s, the newest %s it serves, verified against its signed index. `make bump` records it.\n' \
-		"$first" "$lver" "$others" "$new" "$series" >&2
-	paste -d' ' <(echo "$lines") <(group_members "$lver" | awk '{ print $1, $2 }') |
-		while read -r pkg ver sum lpkg lv; do
-			try_fetch "$pkg" "$ver" "$sum" ||
-				die "the archive lists $pkg $ver but would not serve it"
-			echo "$pkg $ver $sum $lpkg $lv"
-		done
+	notice "$lver" "$new"
+	while read -r pkg ver sum lpkg lv; do
+		[ -n "$sum" ] && [ "$lv" = "$lver" ] ||
+			die "internal error: no index entry for $pkg $ver ($lpkg $lv)"
+		try_fetch "$pkg" "$ver" "$sum" ||
+			die "the archive lists $pkg $ver but would not serve it"
+		echo "$pkg $ver $sum $lpkg $lv"
+	done <<<"$lines"
 }
 
 write_versions() {
@@ -378,18 +428,24 @@ write_versions() {
 cmd_fetch() {
 	local tmp lver
 	mkdir -p "$DEBS" "$XR_OUT"
+	[ ! -f "$RESOLVED" ] || cp "$RESOLVED" "$RESOLVED.prev"
 	tmp=$(mktemp "$XR_OUT/.resolved.XXXXXX")
 	for lver in $(lock_groups); do
-		resolve_group "$lver" >>"$tmp"
+		resolve_group "$lver" >>"$tmp" || { rm -f "$tmp"; exit 1; }
 	done
 	mv "$tmp" "$RESOLVED"
+	rm -f "$RESOLVED.prev"
+	# Which lock this resolution is of (see load_versions).
+	sha256sum <"$LOCK" | cut -d' ' -f1 >"$RESOLVED.lock"
 	write_versions "$RESOLVED"
 	cat "$VERSIONS" >&2
 }
 
 cmd_unpack() {
 	local want=$1 pkg ver sum lpkg dir
-	[ -s "$RESOLVED" ] && [ ! "$LOCK" -nt "$RESOLVED" ] || cmd_fetch
+	[ -s "$RESOLVED" ] &&
+		[ "$(cat "$RESOLVED.lock" 2>/dev/null)" = "$(sha256sum <"$LOCK" | cut -d' ' -f1)" ] ||
+		cmd_fetch
 	while read -r pkg ver sum lpkg _; do
 		[ "$pkg" = "$want" ] || [ "$lpkg" = "$want" ] || continue
 		dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
@@ -411,49 +467,49 @@ cmd_lock() {
 	apt_setup
 	local tmp pkg ver sum
 	tmp=$(mktemp)
-	grep '^#' "$LOCK" >"$tmp"
+	grep '^#' "$LOCK" >"$tmp" || true
 	while read -r pkg ver _; do
 		sum=$(index_sha "$pkg" "$ver")
 		[ -n "$sum" ] || die "the archive index has no $pkg version $ver"
 		printf '%s %s %s\n' "$pkg" "$ver" "$sum" >>"$tmp"
 	done < <(lock_entries)
-	mv "$tmp" "$LOCK"
+	install_lock "$tmp"
 }
 
 # bump: every group but the kernel to the newest served version of its
 # series; prints the newest kernel base on stdout for `make bump`.
 cmd_bump() {
 	apt_refresh
-	local tmp lver pkg ver sum v new series first ok changed=0
+	local tmp lver pkg new first changed=0
 	tmp=$(mktemp)
-	grep '^#' "$LOCK" >"$tmp"
+	grep '^#' "$LOCK" >"$tmp" || true
 	for lver in $(lock_groups); do
 		if is_kernel_group "$lver"; then
 			group_members "$lver" >>"$tmp"
 			continue
 		fi
-		series=$(series_of "$lver")
 		first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
-		new=
-		for v in $(served "$first"); do
-			in_series "$v" "$series" || continue
-			ok=1
-			while read -r pkg _; do
-				[ -n "$(index_sha "$pkg" "$v")" ] || { ok= && break; }
-			done < <(group_members "$lver")
-			[ -n "$ok" ] && new=$(newest $new "$v")
-		done
-		[ -n "$new" ] || die "the archive serves no $series version of $first"
+		new=$(newest_in_series "$lver")
+		[ -n "$new" ] || { rm -f "$tmp"; die "the archive serves no" \
+			"$(series_of "$lver") version of $first"; }
+		# A bump never moves a group backwards.
+		if dpkg --compare-versions "$new" lt "$lver"; then
+			log "bump: $first $lver is newer than anything served ($new); kept"
+			new=$lver
+		fi
 		if [ "$new" != "$lver" ]; then
 			log "bump: $first $lver -> $new"
 			changed=$((changed + 1))
 		fi
-		group_members "$lver" | while read -r pkg _; do
-			sum=$(index_sha "$pkg" "$new")
-			printf '%s %s %s\n' "$pkg" "$new" "$sum"
-		done >>"$tmp"
+		while read -r pkg _; do
+			printf '%s %s %s\n' "$pkg" "$new" "$(index_sha "$pkg" "$new")"
+		done < <(group_members "$lver") >>"$tmp"
 	done
-	mv "$tmp" "$LOCK"
+	if awk '!/^#/ && NF < 3' "$tmp" | grep -q .; then
+		rm -f "$tmp"
+		die "bump: the index lacks a sha256 for a package; deps.lock unchanged"
+	fi
+	install_lock "$tmp"
 	log "bump: $changed group(s) moved"
 	newest_kernel || die "the archive serves no complete $KSERIES.y kernel"
 }
@@ -478,25 +534,21 @@ cmd_unpack_at() {
 
 # set_kernel VER: rewrite deps.lock's kernel lines to source version VER.
 cmd_set_kernel() {
-	local ver=$1 lines old tmp pkg l n=0
+	local ver=$1 lines tmp l pkg lpkg
 	apt_setup
 	lines=$(kernel_at "$ver") ||
 		die "the archive does not serve a complete $KSERIES kernel (source," \
 			"image, headers, kbuild) at version $ver"
-	old=$(lock_kernel_abi)
 	tmp=$(mktemp)
 	while IFS= read -r l; do
 		pkg=${l%% *}
-		case $l in '#'* | '') echo "$l" ;; *)
-			if [ "$pkg" = "$KSRC" ] || [[ $pkg == *"$old"* ]]; then
-				n=$((n + 1))
-				echo "$lines" | sed -n "${n}p"
-			else
-				echo "$l"
-			fi ;;
+		lpkg=
+		case $l in '#'* | '') ;; *)
+			lpkg=$(echo "$lines" | awk -v p="$pkg" '$4 == p { print $1, $2, $3 }') ;;
 		esac
+		echo "${lpkg:-$l}"
 	done <"$LOCK" >"$tmp"
-	mv "$tmp" "$LOCK"
+	install_lock "$tmp"
 }
 
 case "${1:-}" in
@@ -512,8 +564,9 @@ newest-kernel)
 	;;
 kernel-at)
 	apt_setup
-	kernel_at "$2" || die "the archive does not serve a complete $KSERIES kernel" \
-		"(source, image, headers, kbuild) at version $2"
+	lines=$(kernel_at "$2") || die "the archive does not serve a complete" \
+		"$KSERIES kernel (source, image, headers, kbuild) at version $2"
+	echo "$lines" | cut -d' ' -f1-3
 	;;
 *) die "usage: $0 fetch|unpack PACKAGE|lock|bump|newest-kernel|kernel-at VERSION" \
 	"       |unpack-at PACKAGE VERSION|set-kernel VERSION" ;;

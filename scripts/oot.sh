@@ -36,7 +36,8 @@ KMAKE=(make -s -j"$(nproc)" CC="$CC" KERNELRELEASE="$KREL")
 mkdir -p "$PREP"
 if ! cmp -s "$hdr/.config" "$PREP/.config.stock" ||
 	[ ! -f "$PREP/scripts/mod/modpost" ] ||
-	! grep -qs "\"$KREL\"" "$PREP/include/generated/utsrelease.h"; then
+	! grep -qs "\"$KREL\"" "$PREP/include/generated/utsrelease.h" ||
+	[ "$(cat "$PREP/.base" 2>/dev/null)" != "$KSRC_VER" ]; then
 	log "preparing $PREP with the stock $KREL configuration"
 	cp "$hdr/.config" "$PREP/.config"
 	# The stock kernel was built with gcc 14; options that depend on the
@@ -46,6 +47,7 @@ if ! cmp -s "$hdr/.config" "$PREP/.config.stock" ||
 	"${KMAKE[@]}" -C "$XR_TREE" O="$PREP" modules_prepare >"$PREP/prepare.log" 2>&1 ||
 		die "modules_prepare failed; see $PREP/prepare.log"
 	cp "$hdr/.config" "$PREP/.config.stock"
+	echo "$KSRC_VER" >"$PREP/.base"
 fi
 grep -q "\"$KREL\"" "$PREP/include/generated/utsrelease.h" ||
 	die "$PREP was prepared for another release than $KREL"

@@ -39,38 +39,37 @@ base_git() {
 # VERSION (default: the one deps.lock resolves to) is in the cache, and
 # print its path.
 base_repo() {
-	local ver=${1:-$KSRC_VER} src tmp g
+	local ver=${1:-$KSRC_VER} src tar tmp g
 	g=$(base_git "$ver")
-	if [ -f "$g/.done" ]; then
-		echo "$g"
-		return 0
-	fi
+	BASE_G=$g
+	[ -f "$g/.done" ] && return 0
 	if [ "$ver" = "$KSRC_VER" ]; then
-		src=$("$TOP/scripts/deps.sh" unpack linux-source-6.12)
+		src=$("$TOP/scripts/deps.sh" unpack linux-source-6.12) ||
+			die "could not unpack linux-source-6.12 $ver"
 	else
-		src=$("$TOP/scripts/deps.sh" unpack-at linux-source-6.12 "$ver")
+		src=$("$TOP/scripts/deps.sh" unpack-at linux-source-6.12 "$ver") ||
+			die "could not unpack linux-source-6.12 $ver"
 	fi
+	tar=$src/usr/src/linux-source-6.12.tar.xz
+	[ -n "$src" ] && [ -f "$tar" ] || die "no $tar"
 	tmp=$XR_CACHE/base.tmp
 	rm -rf "$tmp" "$g"
 	mkdir -p "$tmp"
 	log "unpacking linux-source-6.12 $ver into a pristine git base"
-	tar -C "$tmp" -xJf "$src/usr/src/linux-source-6.12.tar.xz"
-	(
-		cd "$tmp/linux-source-6.12"
-		git init -q -b pristine
-		# Fixed dates make the base commit identical on every machine.
-		export GIT_AUTHOR_DATE="2025-08-29T00:00:00Z"
-		export GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
-		git add -A -f .
-		git commit -q -m "Debian linux-source-6.12 $ver (pristine base)"
-		git tag base
-	)
-	git clone -q --bare "$tmp/linux-source-6.12" "$g"
+	tar -C "$tmp" -xJf "$tar" || die "could not unpack $tar"
+	local t=$tmp/linux-source-6.12
+	[ -f "$t/Makefile" ] || die "$tar holds no linux-source-6.12/"
+	# Fixed dates make the base commit identical on every machine.
+	GIT_AUTHOR_DATE="2025-08-29T00:00:00Z" GIT_COMMITTER_DATE="2025-08-29T00:00:00Z" \
+		sh -c 'git -C "$1" init -q -b pristine &&
+			git -C "$1" add -A -f . &&
+			git -C "$1" commit -q -m "Debian linux-source-6.12 $2 (pristine base)" &&
+			git -C "$1" tag base' sh "$t" "$ver" ||
+		die "could not make the pristine base of $ver"
+	git clone -q --bare "$t" "$g" || die "could not clone $t"
 	rm -rf "$tmp"
 	touch "$g/.done"
-	echo "$g"
 }
-
 # tree_base [DIR]: the linux-source-6.12 version a tree was built on.
 tree_base() {
 	git -C "${1:-$XR_TREE}" log -1 --format=%s base 2>/dev/null |
@@ -114,6 +113,7 @@ tree_saved() {
 	fi
 	local ahead
 	ahead=$(git -C "$XR_TREE" rev-list --count base..HEAD)
+	[ "$ahead" = 0 ] || base_repo "$(tree_base)"
 	if [ "$ahead" != 0 ] && ! verify_on "$(tree_base)" >/dev/null 2>&1; then
 		die "$XR_TREE has commits that are not in patches/; run 'make export'" \
 			"first, or remove the tree to rebuild it from patches/"
@@ -121,29 +121,62 @@ tree_saved() {
 }
 
 cmd_tree() {
-	local g
-	g=$(base_repo)
+	base_repo
 	if [ -d "$XR_TREE/.git" ]; then
 		tree_saved
 		if [ "$(tree_base)" != "$KSRC_VER" ]; then
 			log "$XR_TREE is on linux-source-6.12 $(tree_base); deps.lock" \
-				"resolves to $KSRC_VER: rebuilding it"
-			rm -rf "$XR_TREE"
+				"resolves to $KSRC_VER: porting it"
+			port_tree "$KSRC_VER"
+			log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
+			return 0
 		fi
-	fi
-	if [ -d "$XR_TREE/.git" ]; then
 		git -C "$XR_TREE" checkout -q -B work base
+		apply_series "$XR_TREE"
 	else
-		log "cloning the pristine base into $XR_TREE"
-		git clone -q --shared -n "$g" "$XR_TREE"
-		git -C "$XR_TREE" checkout -q -B work base
+		port_tree "$KSRC_VER"
 	fi
-	apply_series "$XR_TREE"
 	unhide_toplevel "$XR_TREE"
 	git -C "$XR_TREE" config branch.work.description "$(cover_description)"
 	log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
 }
 
+# port_tree VERSION: build patches/ on the base VERSION in $XR_TREE.new with
+# `git am -3`, the blobs of any existing $XR_TREE at hand for the three-way
+# merges, and put it in place of $XR_TREE only if every patch applies.
+# Sets PORT_N3 to the number of patches that needed a three-way merge.
+port_tree() {
+	local ver=$1 new=$XR_TREE.new p i=0 out
+	PORT_N3=0
+	base_repo "$ver"
+	rm -rf "$new"
+	git clone -q --shared -n "$BASE_G" "$new" || die "could not clone $BASE_G"
+	git -C "$new" checkout -q -B work base
+	if [ -d "$XR_TREE/.git" ]; then
+		git -C "$new" fetch -q "$XR_TREE" "+HEAD:refs/xr/old" ||
+			die "could not fetch $XR_TREE's objects"
+	fi
+	for p in $(series); do
+		i=$((i + 1))
+		if ! git -C "$new" apply --check "$p" 2>/dev/null; then
+			PORT_N3=$((PORT_N3 + 1))
+			log "${p##*/} does not apply as it is; trying a three-way merge"
+		fi
+		if ! out=$(git -C "$new" am -3 -q --keep-cr "$p" 2>&1); then
+			echo "$out" >&2
+			git -C "$new" am --abort >/dev/null 2>&1 || true
+			rm -rf "$new"
+			die "patch $i, ${p##*/}, does not apply to linux-source-6.12 $ver;" \
+				"nothing was changed.  Port it by hand on a tree of that base" \
+				"(git am -3 needs the blobs the patch names), then 'make export'"
+		fi
+	done
+	git -C "$new" update-ref -d refs/xr/old 2>/dev/null || true
+	unhide_toplevel "$new"
+	git -C "$new" config branch.work.description "$(cover_description)"
+	rm -rf "$XR_TREE"
+	mv "$new" "$XR_TREE"
+}
 cmd_export() {
 	[ -d "$XR_TREE/.git" ] || die "no tree at $XR_TREE; run 'make tree' first"
 	local tmp n
@@ -190,10 +223,10 @@ cmd_verify() {
 
 # verify_on VERSION: patches/ applies to that base, and $XR_TREE agrees.
 verify_on() {
-	local g tmp rc=0
-	g=$(base_repo "$1")
+	local tmp rc=0
+	base_repo "$1"
 	tmp=$(mktemp -d)
-	git clone -q --shared "$g" "$tmp/t"
+	git clone -q --shared "$BASE_G" "$tmp/t"
 	git -C "$tmp/t" checkout -q -B work base
 	(apply_series "$tmp/t") || rc=1
 	if [ $rc = 0 ]; then
@@ -221,7 +254,7 @@ verify_on() {
 
 # rebase VERSION: port the series onto another served base.
 cmd_rebase() {
-	local new=${1:-} old g p i=0 n3=0 out new_tree
+	local new=${1:-} old
 	[ -n "$new" ] || die "usage: make rebase BASE=6.12.N-M (a served linux-source-6.12 version)"
 	"$TOP/scripts/deps.sh" kernel-at "$new" >/dev/null
 	[ -d "$XR_TREE/.git" ] || cmd_tree
@@ -230,34 +263,9 @@ cmd_rebase() {
 	if [ "$old" = "$new" ]; then
 		log "$XR_TREE is already on linux-source-6.12 $new"
 	else
-		g=$(base_repo "$new")
-		new_tree=$XR_TREE.rebase
-		rm -rf "$new_tree"
-		git clone -q --shared -n "$g" "$new_tree"
-		git -C "$new_tree" checkout -q -B work base
-		# The old base and the series' own blobs, for the three-way merges.
-		git -C "$new_tree" fetch -q "$XR_TREE" "+HEAD:refs/xr/old"
-		for p in $(series); do
-			i=$((i + 1))
-			if ! git -C "$new_tree" apply --check "$p" 2>/dev/null; then
-				n3=$((n3 + 1))
-				log "rebase: ${p##*/} needs a three-way merge"
-			fi
-			if ! out=$(git -C "$new_tree" am -3 -q --keep-cr "$p" 2>&1); then
-				echo "$out" >&2
-				git -C "$new_tree" am --abort >/dev/null 2>&1 || true
-				rm -rf "$new_tree"
-				die "rebase onto linux-source-6.12 $new stops at patch $i:" \
-					"${p##*/}; $XR_TREE, patches/ and deps.lock are unchanged"
-			fi
-		done
-		git -C "$new_tree" update-ref -d refs/xr/old
-		unhide_toplevel "$new_tree"
-		git -C "$new_tree" config branch.work.description "$(cover_description)"
-		rm -rf "$XR_TREE"
-		mv "$new_tree" "$XR_TREE"
-		log "rebase: $i patches moved from linux-source-6.12 $old to $new" \
-			"($n3 by three-way merge)"
+		port_tree "$new"
+		log "rebase: $(series | wc -l) patches moved from linux-source-6.12" \
+			"$old to $new ($PORT_N3 by three-way merge)"
 	fi
 	"$TOP/scripts/deps.sh" set-kernel "$new"
 	# The cover letter names its base.
@@ -268,15 +276,18 @@ cmd_rebase() {
 	log "deps.lock's kernel lines now name $new; run 'make check', then" \
 		"commit deps.lock and patches/ together"
 }
-
 # bump: the newest served version of every series, kernel base included.
 cmd_bump() {
-	local k
-	k=$("$TOP/scripts/deps.sh" bump)
-	log "bump: the newest served 6.12.y is $k"
-	cmd_rebase "$k"
+	local k saved
+	saved=$(mktemp)
+	cp -p "$TOP/deps.lock" "$saved"
+	if ! k=$("$TOP/scripts/deps.sh" bump) || ! (cmd_rebase "$k"); then
+		cp -p "$saved" "$TOP/deps.lock"
+		rm -f "$saved"
+		die "bump failed; deps.lock is as it was"
+	fi
+	rm -f "$saved"
 }
-
 case "${1:-}" in
 tree) cmd_tree ;;
 export) cmd_export ;;
