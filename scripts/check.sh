@@ -56,6 +56,8 @@ finish() {
 }
 
 step fetch "$TOP/scripts/deps.sh" fetch || finish
+# Say so when the archive made a group move past deps.lock.
+grep '^notice:' "$C/fetch.log" | sed 's/^/      | /' || true
 
 # The series: it applies to the pristine base, and the tree agrees with it.
 # A tree on another base than deps.lock resolves to is rebuilt (tree.sh
