@@ -86,7 +86,7 @@ fi
 echo "LAB_MODE=$LAB_MODE" >"$SHARE/lab.env"
 echo "LAB_KERNEL=$KERNEL" >>"$SHARE/lab.env"
 
-xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1 loglvl=all guest_loglvl=all noreboot"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init loglevel=5 panic=-1"
 qemu=(qemu-system-x86_64 -M pc -cpu max,-smap -smp 2 -m 1536 -no-reboot
 	-kernel "$xen" -append "$xen_args"
