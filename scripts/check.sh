@@ -63,9 +63,7 @@ grep '^notice:' "$C/fetch.log" | sed 's/^/      | /' || true
 # A tree on another base than deps.lock resolves to is rebuilt (tree.sh
 # refuses if that would lose commits that are not in patches/).
 load_versions
-if [ ! -d "$XR_TREE/.git" ] ||
-	! git -C "$XR_TREE" log -1 --format=%s base 2>/dev/null |
-	grep -qF "linux-source-6.12 $KSRC_VER "; then
+if [ "$("$TOP/scripts/tree.sh" base)" != "$KSRC_VER" ]; then
 	step tree "$TOP/scripts/tree.sh" tree || finish
 fi
 step series "$TOP/scripts/tree.sh" verify || finish

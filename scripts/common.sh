@@ -15,13 +15,17 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 #   KSRC_VER=6.12.117-1            linux-source-6.12's Debian version
 #   KVER=6.12.117                  its upstream version
 #   KREL=6.12.117+deb13-amd64      the stock kernel's release string
+# resolved_is_current: $XR_OUT/deps.resolved is the resolution of this very
+# deps.lock (deps.sh records the lock's sha256 beside it).
+resolved_is_current() {
+	local r=$XR_OUT/deps.resolved
+	[ -s "$r" ] && [ "$(cat "$r.lock" 2>/dev/null)" = \
+		"$(sha256sum <"${XR_LOCK:-$TOP/deps.lock}" | cut -d' ' -f1)" ]
+}
+
 load_versions() {
 	local r=$XR_OUT/deps.resolved
-	# Resolve again unless deps.resolved is of this very deps.lock.
-	if [ ! -s "$r" ] || [ "$(cat "$r.lock" 2>/dev/null)" != \
-		"$(sha256sum <"${XR_LOCK:-$TOP/deps.lock}" | cut -d' ' -f1)" ]; then
-		"$TOP/scripts/deps.sh" fetch >&2 || exit 1
-	fi
+	resolved_is_current || "$TOP/scripts/deps.sh" fetch >&2 || exit 1
 	KSRC_VER=$(awk '$1 == "linux-source-6.12" { print $2 }' "$r")
 	KVER=${KSRC_VER%-*}
 	KREL=$(awk '$1 ~ /^linux-image-.*-amd64-unsigned$/ { print $1 }' "$r")

@@ -253,9 +253,7 @@ sort_versions_desc() {
 try_fetch() {
 	local pkg=$1 ver=$2 sum=$3 f tmp
 	f=$(deb_path "$pkg" "$ver")
-	if [ -f "$f" ] && echo "$sum  $f" | sha256sum -c --status; then
-		return 0
-	fi
+	cached "$pkg" "$ver" "$sum" && return 0
 	apt_setup
 	mkdir -p "$DEBS"
 	tmp=$(mktemp -d "$DEBS/.dl.XXXXXX")
@@ -441,23 +439,28 @@ cmd_fetch() {
 	cat "$VERSIONS" >&2
 }
 
+# unpack_deb PKG VER SUM: fetch (if need be) and unpack once; print the
+# directory.
+unpack_deb() {
+	local pkg=$1 ver=$2 sum=$3 dir
+	dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
+	if [ ! -f "$dir/.done" ]; then
+		try_fetch "$pkg" "$ver" "$sum" ||
+			die "the archive does not serve $pkg $ver; run 'scripts/deps.sh fetch'"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg -x "$(deb_path "$pkg" "$ver")" "$dir"
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}
+
 cmd_unpack() {
-	local want=$1 pkg ver sum lpkg dir
-	[ -s "$RESOLVED" ] &&
-		[ "$(cat "$RESOLVED.lock" 2>/dev/null)" = "$(sha256sum <"$LOCK" | cut -d' ' -f1)" ] ||
-		cmd_fetch
+	local want=$1 pkg ver sum lpkg
+	resolved_is_current || cmd_fetch
 	while read -r pkg ver sum lpkg _; do
 		[ "$pkg" = "$want" ] || [ "$lpkg" = "$want" ] || continue
-		dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
-		if [ ! -f "$dir/.done" ]; then
-			try_fetch "$pkg" "$ver" "$sum" ||
-				die "the archive no longer serves $pkg $ver; run 'scripts/deps.sh fetch'"
-			rm -rf "$dir"
-			mkdir -p "$dir"
-			dpkg -x "$(deb_path "$pkg" "$ver")" "$dir"
-			touch "$dir/.done"
-		fi
-		echo "$dir"
+		unpack_deb "$pkg" "$ver" "$sum"
 		return 0
 	done <"$RESOLVED"
 	die "$want is not in deps.lock"
@@ -517,19 +520,15 @@ cmd_bump() {
 # unpack_at PKG VER: unpack a version that deps.lock does not (yet) name,
 # checked against the signed index; used to move the base.
 cmd_unpack_at() {
-	local pkg=$1 ver=$2 sum dir
-	dir=$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')
-	if [ ! -f "$dir/.done" ]; then
-		apt_setup
-		sum=$(index_sha "$pkg" "$ver")
-		[ -n "$sum" ] || die "the archive does not serve $pkg $ver"
-		try_fetch "$pkg" "$ver" "$sum" || die "the archive would not serve $pkg $ver"
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		dpkg -x "$(deb_path "$pkg" "$ver")" "$dir"
-		touch "$dir/.done"
+	local pkg=$1 ver=$2 sum
+	if [ -f "$XR_CACHE/unpacked/$pkg-$(echo "$ver" | tr ':' '_')/.done" ]; then
+		unpack_deb "$pkg" "$ver" -
+		return 0
 	fi
-	echo "$dir"
+	apt_setup
+	sum=$(index_sha "$pkg" "$ver")
+	[ -n "$sum" ] || die "the archive does not serve $pkg $ver"
+	unpack_deb "$pkg" "$ver" "$sum"
 }
 
 # set_kernel VER: rewrite deps.lock's kernel lines to source version VER.

@@ -12,6 +12,7 @@
 #                           names the first patch that stops applying
 #   scripts/tree.sh bump    deps.lock to the newest served version of each
 #                           series, and rebase onto the newest 6.12.y
+#   scripts/tree.sh base    print the base version $XR_TREE is on, if any
 #
 # The base is the linux-source-6.12 that deps.lock resolves to (see
 # scripts/deps.sh).  Each base is kept once, as a bare git repository in the
@@ -293,6 +294,7 @@ tree) cmd_tree ;;
 export) cmd_export ;;
 verify) cmd_verify ;;
 rebase) cmd_rebase "${2:-}" ;;
+base) tree_base || true ;;
 bump) cmd_bump ;;
-*) die "usage: $0 tree|export|verify|rebase VERSION|bump" ;;
+*) die "usage: $0 tree|export|verify|rebase VERSION|bump|base" ;;
 esac
