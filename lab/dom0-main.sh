@@ -64,12 +64,14 @@ on_crash = "preserve"
 EOF
 	# xl itself has segfaulted here about once in ten boots under
 	# emulation, before touching the series' drivers in any way we could
-	# see.  Retry once, keep its core, and say so in the result table.
-	if ! (ulimit -c unlimited; cd $R && xl create /tmp/$g.cfg) \
+	# see, and once hung after "Parsing config" with dom0 idle and no
+	# hung task.  Bound it, retry once, keep its core, and say so in the
+	# result table.
+	if ! (ulimit -c unlimited; cd $R && timeout 120 xl create /tmp/$g.cfg) \
 		>$R/xl-create-$g.log 2>&1; then
-		echo "xl create $g failed once; retried" >>$R/setup-retries
+		echo "xl create $g failed or hung once; retried" >>$R/setup-retries
 		xl destroy $g >/dev/null 2>&1
-		xl create /tmp/$g.cfg >>$R/xl-create-$g.log 2>&1 ||
+		timeout 120 xl create /tmp/$g.cfg >>$R/xl-create-$g.log 2>&1 ||
 			fatal "xl create $g failed twice (see xl-create-$g.log)"
 	fi
 done
