@@ -20,7 +20,7 @@ export KERNEL LAB_MODE RUN
 
 BASE ?=
 
-.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab lab-shell check clean
+.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell check clean
 
 all: lab
 
@@ -53,7 +53,10 @@ oot: tree
 lab-kernel: tree
 	@scripts/lab-kernel.sh
 
-lab: tree $(if $(filter lab,$(KERNEL)),lab-kernel)
+lab-kernel-debug: tree
+	@VARIANT=debug scripts/lab-kernel.sh
+
+lab: tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
 	@lab/run.sh
 
 lab-shell:

@@ -154,6 +154,17 @@ if [ -f /share/user/.run ]; then
 fi
 stamp tests
 
+# The debug kernel: a kmemleak scan once the tests are done (the scan
+# reports only objects unreferenced for a while, so scan twice), with
+# its report beside dmesg for lab/report.sh to read.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >$R/kmemleak.txt
+	stamp kmemleak
+fi
+
 dmesg >$R/dmesg.txt
 xl dmesg >$R/xen-dmesg.txt 2>&1
 finish

@@ -88,6 +88,27 @@ for x in demo user; do
 	fi
 done
 
+# The debug kernel's detectors: any report in dom0's log fails the run.
+# (Each pattern is the first line the detector prints.)
+if grep -q '^LAB_KERNEL=debug$' "$W/share/lab.env" 2>/dev/null; then
+	pat='BUG: KASAN|UBSAN:|BUG: KFENCE|WARNING: possible (circular|recursive)|'
+	pat+='WARNING: inconsistent lock state|BUG: sleeping function called|'
+	pat+='BUG: Invalid wait context|WARNING: suspicious RCU usage|'
+	pat+='BUG: lock held when returning|unreferenced object'
+	n=0
+	[ -f "$R/dmesg.txt" ] &&
+		n=$({ grep -cE "$pat" "$R/dmesg.txt" "$R/kmemleak.txt" 2>/dev/null ||
+			true; } | awk -F: '{ s += $NF } END { print s + 0 }')
+	if [ ! -f "$R/dmesg.txt" ]; then
+		add "debug kernel reports" 0 1 0 "no dmesg.txt"
+	elif [ "$n" = 0 ]; then
+		add "debug kernel reports" 1 0 0
+	else
+		add "debug kernel reports" 0 1 0 \
+			"$n; first: $(grep -hm1 -E "$pat" "$R/dmesg.txt" "$R/kmemleak.txt" 2>/dev/null | head -1)"
+	fi
+fi
+
 if [ -s "$R/setup-retries" ]; then
 	echo "note: $(tr '\n' ';' <"$R/setup-retries") see $R/xl-create-*.log" >&2
 fi

@@ -22,12 +22,13 @@ RUN=${RUN:-}
 LAB_TIMEOUT=${LAB_TIMEOUT:-900}
 XR_TREE=${XR_TREE:-$TOP/linux}
 LABK=$XR_OUT/lab-kernel
+[ "${KERNEL:-}" != debug ] || LABK=$XR_OUT/lab-kernel-debug
 
 W=$XR_OUT/lab-$KERNEL
 SHARE=$W/share
 CONSOLE=$W/console.log
 
-case $KERNEL in stock | lab) ;; *) die "KERNEL must be 'stock' or 'lab'" ;; esac
+case $KERNEL in stock | lab | debug) ;; *) die "KERNEL must be 'stock', 'lab' or 'debug'" ;; esac
 case $LAB_MODE in tests | shell) ;; *) die "LAB_MODE must be 'tests' or 'shell'" ;; esac
 [ -z "$RUN" ] || [ -f "$RUN" ] || die "RUN=$RUN: no such file"
 command -v qemu-system-x86_64 >/dev/null ||
@@ -60,7 +61,7 @@ stock)
 	initrd=$W/initrd.gz
 	cat "$root/dom0.cpio.gz" "$root/stock-mods.cpio.gz" >"$initrd"
 	;;
-lab)
+lab | debug)
 	vmlinuz=$LABK/arch/x86/boot/bzImage
 	[ -f "$vmlinuz" ] || die "no lab kernel at $LABK; run 'make lab-kernel'"
 	for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc; do

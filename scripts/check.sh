@@ -11,6 +11,9 @@
 #   oot         the four drivers build out of tree for the stock kernel
 #   lab-stock   the lab on the stock kernel + out-of-tree drivers
 #   lab-lab     the lab on the lab kernel (KUnit included)
+#   lab-kernel-debug  the lab kernel with KASAN, UBSAN, lockdep, KFENCE,
+#               kmemleak and atomic-sleep checks (lab/kernel-debug.config)
+#   lab-debug   the lab on it; any report of those detectors fails it
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -190,5 +193,10 @@ log "check: lab on the stock kernel"
 lab_run stock
 log "check: lab on the lab kernel"
 lab_run lab
+
+if step lab-kernel-debug env VARIANT=debug "$TOP/scripts/lab-kernel.sh"; then
+	log "check: lab on the debug kernel"
+	lab_run debug
+fi
 
 finish

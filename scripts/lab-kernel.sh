@@ -8,7 +8,10 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
 XR_TREE=${XR_TREE:-$TOP/linux}
-O=$XR_OUT/lab-kernel
+# VARIANT=debug builds the debug variant into its own directory, from
+# lab/kernel.config plus lab/kernel-debug.config.
+VARIANT=${VARIANT:-}
+O=$XR_OUT/lab-kernel${VARIANT:+-$VARIANT}
 export CCACHE_DIR=${CCACHE_DIR:-$XR_CACHE/ccache}
 CC="ccache gcc"
 command -v ccache >/dev/null || CC=gcc
@@ -16,6 +19,11 @@ command -v ccache >/dev/null || CC=gcc
 [ -f "$XR_TREE/Makefile" ] || die "no tree at $XR_TREE; run 'make tree' first"
 mkdir -p "$O"
 frag=$TOP/lab/kernel.config
+if [ -n "$VARIANT" ]; then
+	mkdir -p "$O"
+	cat "$frag" "$TOP/lab/kernel-$VARIANT.config" >"$O/fragment.config"
+	frag=$O/fragment.config
+fi
 if [ ! -f "$O/.config" ] || ! cmp -s "$frag" "$O/.config.fragment"; then
 	make -s -C "$XR_TREE" O="$O" tinyconfig >/dev/null
 	"$XR_TREE"/scripts/kconfig/merge_config.sh -m -O "$O" "$O/.config" "$frag" >/dev/null
