@@ -62,18 +62,22 @@ memory = 128
 vcpus = 1
 on_crash = "preserve"
 EOF
-	# xl itself has segfaulted here about once in ten boots under
-	# emulation, before touching the series' drivers in any way we could
-	# see, and once hung after "Parsing config" with dom0 idle and no
-	# hung task.  Bound it, retry once, keep its core, and say so in the
-	# result table.
-	if ! (ulimit -c unlimited; cd $R && timeout 120 xl create /tmp/$g.cfg) \
-		>$R/xl-create-$g.log 2>&1; then
-		echo "xl create $g failed or hung once; retried" >>$R/setup-retries
+	# xl itself has crashed here (a segfault, or "malloc(): corrupted top
+	# size") about once in ten boots under emulation, before touching the
+	# series' drivers in any way we could see, and once hung after
+	# "Parsing config" with dom0 idle and no hung task.  Bound each try,
+	# destroy what a failed try left, try up to three times, keep the
+	# cores, and say so in the result table.
+	n=1
+	until (ulimit -c unlimited; cd $R && timeout 120 xl create /tmp/$g.cfg) \
+		>>$R/xl-create-$g.log 2>&1; do
+		echo "xl create $g failed or hung (try $n); retried" >>$R/setup-retries
+		[ $n -lt 3 ] ||
+			fatal "xl create $g failed three times (see xl-create-$g.log)"
+		n=$((n + 1))
 		xl destroy $g >/dev/null 2>&1
-		timeout 120 xl create /tmp/$g.cfg >>$R/xl-create-$g.log 2>&1 ||
-			fatal "xl create $g failed twice (see xl-create-$g.log)"
-	fi
+		sleep 2
+	done
 done
 for g in target bystander; do
 	n=0
