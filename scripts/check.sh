@@ -5,6 +5,7 @@
 # Steps, each logged to $XR_OUT/check/<step>.log:
 #   series      patches/ applies to the pristine base, and agrees with the tree
 #   checkpatch  scripts/checkpatch.pl --strict on every patch
+#   fixes-tags  every Fixes: id and subject is a checked upstream commit
 #   bisect      every patch builds drivers/xen/ on its own (W=1)
 #   warnings    W=1 and sparse C=2 on drivers/xen/: nothing new against base
 #   lab-kernel  the lab kernel builds from the series tree
@@ -81,7 +82,8 @@ n=$(echo "$patches" | wc -l)
 #    the tree's history, and the base is Debian's source tarball, which has
 #    no upstream history, so every upstream id is "unknown".  The tag's
 #    form (12 hex digits and the quoted subject) is still checked, by
-#    BAD_FIXES_TAG (shown to fire on an 11-digit id).
+#    BAD_FIXES_TAG (shown to fire on an 11-digit id), and the ids
+#    themselves by the fixes-tags step below.
 for p in $patches; do
 	l=$C/checkpatch-$(basename "$p").log
 	name="checkpatch $(basename "$p" .patch | cut -c1-34)"
@@ -94,6 +96,22 @@ for p in $patches; do
 		grep -E '^(ERROR|WARNING|CHECK)|Traceback|Error' "$l" | head -5 | sed 's/^/      | /'
 	fi
 done
+
+# Every Fixes: tag names an upstream commit checked against a public source
+# (scripts/upstream-commits.txt), id and subject exactly: the check that
+# checkpatch's UNKNOWN_COMMIT_ID cannot make here.
+fixes_known() {
+	local line bad=0
+	while IFS= read -r line; do
+		if ! cut -f1 "$TOP/scripts/upstream-commits.txt" | grep -v '^#' |
+			grep -qxF "${line#Fixes: }"; then
+			echo "not in scripts/upstream-commits.txt: $line"
+			bad=1
+		fi
+	done < <(grep -h '^Fixes:' $patches)
+	return $bad
+}
+step fixes-tags fixes_known
 
 # Every patch builds on its own, and the series adds no W=1 or sparse
 # warnings to drivers/xen/ over the pristine base.
