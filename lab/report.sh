@@ -14,10 +14,12 @@ secs=${2:-}
 R=$W/share/results
 P=0 F=0 S=0
 rows=()
+fails=()
 
 add() {
 	# name pass fail skip note
 	rows+=("$(printf '%-38s %5s %5s %5s  %s' "$1" "$2" "$3" "$4" "${5:-}")")
+	[ "$3" = 0 ] || fails+=("$1${5:+: $5}")
 	P=$((P + $2)) F=$((F + $3)) S=$((S + $4))
 }
 
@@ -44,6 +46,9 @@ for t in "$R"/kselftest-*.tap; do
 		note="exit status $rc"
 	fi
 	add "kselftest $n" $p $f $s "$note"
+	while read -r l; do
+		fails+=("  $l")
+	done < <(grep -E '^not ok [0-9]+ ' "$t" || true)
 done
 
 # KUnit: count the leaves, i.e. each parameter of a parameterised case;
@@ -73,6 +78,9 @@ for t in "$R"/kunit-*.tap; do
 		note="suite did not finish"
 	fi
 	add "kunit $n" $p $f $s "$note"
+	while read -r l; do
+		fails+=("  $l")
+	done < <(grep -E '^ *not ok [0-9]+ ' "$t" | sed 's/^ *//' || true)
 done
 
 if grep -q failed "$R/kunit-insmod.log" 2>/dev/null; then
@@ -126,4 +134,7 @@ if [ -f "$R/times" ]; then
 	printf 'dom0 uptime at each step: %s\n' "$(tr '\n' ' ' <"$R/times")"
 fi
 echo "$P $F $S" >"$W/summary"
+# What failed, a line each, for make check to repeat at its end.
+printf '%s\n' "${fails[@]}" >"$W/failures"
+[ ${#fails[@]} != 0 ] || : >"$W/failures"
 [ $F = 0 ] && [ $P -gt 0 ]

@@ -25,6 +25,7 @@ C=$XR_OUT/check
 rm -rf "$C"
 mkdir -p "$C"
 PASS=0 FAIL=0 SKIP=0
+FAILED=()
 T0=$(date +%s)
 export CCACHE_DIR=${CCACHE_DIR:-$XR_CACHE/ccache}
 CCW="ccache gcc"
@@ -32,6 +33,7 @@ CCW="ccache gcc"
 ok() { PASS=$((PASS + 1)); printf 'ok    %-44s %s\n' "$1" "${2:-}"; }
 bad() {
 	FAIL=$((FAIL + 1))
+	FAILED+=("$1 ${2:-}")
 	printf 'FAIL  %-44s %s\n' "$1" "${2:-}"
 }
 elapsed() { echo "$(($(date +%s) - T0))s"; }
@@ -54,6 +56,11 @@ finish() {
 	echo
 	echo "make check took $(elapsed); logs in $C"
 	[ ! -f "$XR_OUT/versions.txt" ] || cat "$XR_OUT/versions.txt"
+	# Repeat what failed here, so that the last lines of the output say it.
+	if [ ${#FAILED[@]} != 0 ]; then
+		echo "what failed:"
+		printf '  %s\n' "${FAILED[@]}"
+	fi
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 	[ $FAIL = 0 ]
 	exit
@@ -201,6 +208,9 @@ lab_run() {
 	if [ -f "$s" ]; then
 		read -r p f sk <"$s"
 		PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + sk))
+		while IFS= read -r l; do
+			FAILED+=("lab-$k: $l")
+		done < <(cat "$XR_OUT/lab-$k/failures" 2>/dev/null)
 		[ "$f" = 0 ] && [ "$p" -gt 0 ] && return 0
 		return 1
 	fi
