@@ -49,11 +49,12 @@ rm -rf "$W"
 mkdir -p "$SHARE"/{lab,modules,results,selftests,bin}
 cp "$TOP/lab/dom0-main.sh" "$SHARE/lab/"
 
-# The drivers under test, for the kernel that will run.
+# The drivers under test, for the kernel that will run.  xen-evtchn loads
+# first: the others use its evtchn_get_own_for_domain().
 case $KERNEL in
 stock)
 	stage=$("$TOP/scripts/oot.sh")
-	for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc; do
+	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
 		cp "$stage/$m.ko" "$SHARE/modules/"
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done
@@ -64,7 +65,7 @@ stock)
 lab | debug)
 	vmlinuz=$LABK/arch/x86/boot/bzImage
 	[ -f "$vmlinuz" ] || die "no lab kernel at $LABK; run 'make lab-kernel'"
-	for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc; do
+	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
 		cp "$LABK/drivers/xen/$m.ko" "$SHARE/modules/"
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done

@@ -215,6 +215,15 @@ lab_run() {
 		return 1
 	fi
 	bad "lab-$k" "the lab did not produce results; see $C/lab-$k.log"
+	# Why, in the summary too: the error, and the first crash or hang
+	# report in the console.
+	while IFS= read -r l; do
+		FAILED+=("lab-$k: $l")
+	done < <({
+		grep -m2 '^error:' "$C/lab-$k.log"
+		grep -m6 -E 'Kernel panic|BUG:|Oops|general protection|WARNING:|\(XEN\) (Panic|\*\*\*)|blocked for more than|XR-LAB-FATAL' \
+			"$XR_OUT/lab-$k/console.log"
+	} 2>/dev/null | cut -c1-200)
 	return 1
 }
 log "check: lab on the stock kernel"
