@@ -3,6 +3,7 @@
 #
 #   make lab          boot the lab with the stock kernel and run the tests
 #   make check        everything: series, static checks, both lab kernels
+#   make bench        what a pinned handle costs, pinned against unpinned
 #
 # See README.md for the rest.
 
@@ -20,7 +21,7 @@ export KERNEL LAB_MODE RUN
 
 BASE ?=
 
-.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell check clean
+.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell bench check clean
 
 all: lab
 
@@ -61,6 +62,11 @@ lab: tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)
 
 lab-shell:
 	@$(MAKE) --no-print-directory lab LAB_MODE=shell
+
+# What a pinned handle costs: one boot, pinned against unpinned, table and
+# chart in out/bench/.  BENCH_ROUNDS=N for more or fewer rounds.
+bench: tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
+	@LAB_MODE=bench lab/run.sh
 
 check: deps
 	@scripts/check.sh

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build the series' kselftests and the lab's demonstration into a lab share.
+# Build the series' kselftests, the lab's demonstration and its benchmark
+# into a lab share.
 #
 #   lab/build-tests.sh SHARE_DIR
 set -euo pipefail
@@ -22,3 +23,5 @@ done
 ls "$SHARE"/selftests/* >/dev/null || die "no selftest binaries were built"
 gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-demo" "$TOP/lab/xr-demo.c"
+gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
+	-o "$SHARE/bin/xr-bench" "$TOP/lab/xr-bench.c"

@@ -5,6 +5,8 @@
 #   lab/run.sh                  stock Debian kernel + out-of-tree drivers
 #   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
 #   LAB_MODE=shell lab/run.sh   an interactive dom0 shell once guests are up
+#   LAB_MODE=bench lab/run.sh   only the benchmark, BENCH_ROUNDS rounds
+#                               (default 60), reported in $XR_OUT/bench/
 #   RUN=path/to/script lab/run.sh   also run a script (and the files beside
 #                               it) in dom0; its status joins the result
 #
@@ -19,17 +21,20 @@ load_versions
 KERNEL=${KERNEL:-stock}
 LAB_MODE=${LAB_MODE:-tests}
 RUN=${RUN:-}
+# The benchmark's rounds: a short run in the tests, so that it cannot rot.
+BENCH_ROUNDS=${BENCH_ROUNDS:-$([ "$LAB_MODE" = bench ] && echo 60 || echo 3)}
 LAB_TIMEOUT=${LAB_TIMEOUT:-900}
 XR_TREE=${XR_TREE:-$TOP/linux}
 LABK=$XR_OUT/lab-kernel
 [ "${KERNEL:-}" != debug ] || LABK=$XR_OUT/lab-kernel-debug
 
 W=$XR_OUT/lab-$KERNEL
+[ "$LAB_MODE" != bench ] || W=$XR_OUT/bench-$KERNEL
 SHARE=$W/share
 CONSOLE=$W/console.log
 
 case $KERNEL in stock | lab | debug) ;; *) die "KERNEL must be 'stock', 'lab' or 'debug'" ;; esac
-case $LAB_MODE in tests | shell) ;; *) die "LAB_MODE must be 'tests' or 'shell'" ;; esac
+case $LAB_MODE in tests | shell | bench) ;; *) die "LAB_MODE must be 'tests', 'shell' or 'bench'" ;; esac
 [ -z "$RUN" ] || [ -f "$RUN" ] || die "RUN=$RUN: no such file"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 is missing; run 'make deps'"
@@ -87,6 +92,7 @@ if [ -n "$RUN" ]; then
 fi
 echo "LAB_MODE=$LAB_MODE" >"$SHARE/lab.env"
 echo "LAB_KERNEL=$KERNEL" >>"$SHARE/lab.env"
+echo "BENCH_ROUNDS=$BENCH_ROUNDS" >>"$SHARE/lab.env"
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init loglevel=5 panic=-1"
@@ -120,4 +126,12 @@ if ! grep -q XR-LAB-DONE "$CONSOLE"; then
 	tail -20 "$CONSOLE" >&2
 	exit 1
 fi
-"$TOP/lab/report.sh" "$W" "$secs"
+rc=0
+"$TOP/lab/report.sh" "$W" "$secs" || rc=$?
+if [ "$LAB_MODE" = bench ] && [ -s "$SHARE/results/bench.csv" ]; then
+	echo
+	python3 "$TOP/scripts/bench-report.py" "$SHARE/results/bench.csv" \
+		"$XR_OUT/bench" || rc=1
+	echo "benchmark data: $XR_OUT/bench/ (raw rounds: $SHARE/results/bench.csv)"
+fi
+exit $rc

@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS="qemu-system-x86 qemu-utils sparse ccache cpio gzip xz-utils bc bison
 flex libelf-dev libssl-dev dwarves rsync kmod gawk python3 git make gcc perl
-debian-archive-keyring python3-ply python3-git"
+debian-archive-keyring python3-ply python3-git gnuplot-nox"
 missing=()
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
