@@ -6,7 +6,7 @@
 #   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
 #   LAB_MODE=shell lab/run.sh   an interactive dom0 shell once guests are up
 #   LAB_MODE=bench lab/run.sh   only the benchmark, BENCH_ROUNDS rounds
-#                               (default 60), reported in $XR_OUT/bench/
+#                               (default 100), reported in $XR_OUT/bench/
 #   RUN=path/to/script lab/run.sh   also run a script (and the files beside
 #                               it) in dom0; its status joins the result
 #
@@ -22,7 +22,7 @@ KERNEL=${KERNEL:-stock}
 LAB_MODE=${LAB_MODE:-tests}
 RUN=${RUN:-}
 # The benchmark's rounds: a short run in the tests, so that it cannot rot.
-BENCH_ROUNDS=${BENCH_ROUNDS:-$([ "$LAB_MODE" = bench ] && echo 60 || echo 3)}
+BENCH_ROUNDS=${BENCH_ROUNDS:-$([ "$LAB_MODE" = bench ] && echo 100 || echo 3)}
 LAB_TIMEOUT=${LAB_TIMEOUT:-900}
 XR_TREE=${XR_TREE:-$TOP/linux}
 LABK=$XR_OUT/lab-kernel
