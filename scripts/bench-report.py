@@ -146,6 +146,7 @@ set ylabel "ratio"
 set grid ytics
 set key off
 set bmargin 12
+set lmargin 16
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
 plot '%s' using 1:3:4:5:xtic(2) with yerrorbars lw 2 pt 7 ps 1
 """ % (png, len([r for r in results if "ratio" in r]), nrounds, dat)
