@@ -6,6 +6,7 @@
 #   series      patches/ applies to the pristine base, and agrees with the tree
 #   checkpatch  scripts/checkpatch.pl --strict on every patch
 #   fixes-tags  every Fixes: id and subject is a checked upstream commit
+#   threat-tests  every test the threat-model table cites exists
 #   bisect      every patch builds drivers/xen/ on its own (W=1)
 #   warnings    W=1 and sparse C=2 on drivers/xen/: nothing new against base
 #   lab-kernel  the lab kernel builds from the series tree
@@ -119,6 +120,7 @@ fixes_known() {
 	return $bad
 }
 step fixes-tags fixes_known
+step threat-tests python3 "$TOP/scripts/threat-tests.py" "$XR_TREE"
 
 # Every patch builds on its own, and the series adds no W=1 or sparse
 # warnings to drivers/xen/ over the pristine base.
