@@ -128,17 +128,20 @@ if ! grep -q XR-LAB-DONE "$CONSOLE"; then
 fi
 rc=0
 "$TOP/lab/report.sh" "$W" "$secs" || rc=$?
-if [ "$LAB_MODE" = bench ] && [ -s "$SHARE/results/bench.csv" ]; then
-	echo
+# The benchmark's report: make bench's in out/bench/, printed; the short
+# run's beside the lab run, so that the report cannot rot either.
+if [ -s "$SHARE/results/bench.csv" ]; then
+	out=$W/bench-short
+	[ "$LAB_MODE" != bench ] || out=$XR_OUT/bench
 	python3 "$TOP/scripts/bench-report.py" "$SHARE/results/bench.csv" \
-		"$XR_OUT/bench" || rc=1
-	echo "benchmark data: $XR_OUT/bench/ (raw rounds: $SHARE/results/bench.csv)"
-elif [ -s "$SHARE/results/bench.csv" ]; then
-	# The short run's report, so that the report cannot rot either.
-	python3 "$TOP/scripts/bench-report.py" "$SHARE/results/bench.csv" \
-		"$W/bench-short" >"$W/bench-short.log" 2>&1 || {
-		echo "error: scripts/bench-report.py failed; see $W/bench-short.log" >&2
+		"$out" >"$W/bench-report.log" 2>&1 || {
+		echo "error: scripts/bench-report.py failed; see $W/bench-report.log" >&2
 		rc=1
 	}
+	if [ "$LAB_MODE" = bench ]; then
+		echo
+		cat "$W/bench-report.log"
+		echo "benchmark data: $out/ (raw rounds: $SHARE/results/bench.csv)"
+	fi
 fi
 exit $rc

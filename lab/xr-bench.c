@@ -20,12 +20,6 @@
 
 #include "xen_test.h"
 
-struct ioctl_evtchn_unbind {
-	unsigned int port;
-};
-#define IOCTL_EVTCHN_UNBIND \
-	_IOC(_IOC_NONE, 'E', 3, sizeof(struct ioctl_evtchn_unbind))
-
 struct xen_dm_op_buf {
 	uint64_t h;
 	uint64_t size;
