@@ -17,7 +17,9 @@ override SHELL := /bin/bash
 KERNEL ?= stock
 LAB_MODE ?= tests
 RUN ?=
-export KERNEL LAB_MODE RUN
+# HVM=0: the lab without its HVM guest (quicker); make check always runs it.
+HVM ?= 1
+export KERNEL LAB_MODE RUN HVM
 
 BASE ?=
 

@@ -6,6 +6,7 @@
 # script) and powers off.  Everything it produces goes to /share/results,
 # where lab/run.sh reads it.
 . /share/lab.env
+HVM=${HVM:-0}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/usr/lib/xen-4.20/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
 R=/share/results
@@ -15,6 +16,9 @@ say() { echo "XR-LAB: $*"; }
 stamp() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>$R/times; }
 finish() {
 	stamp done
+	# The toolstack's own logs (xl's, QEMU's), for a failed run's reader.
+	mkdir -p $R/var-log-xen
+	cp /var/log/xen/*.log $R/var-log-xen/ 2>/dev/null
 	sync
 	echo "XR-LAB-DONE"
 	poweroff -f
@@ -50,7 +54,36 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
 	fatal "xenconsoled failed to start"
 stamp toolstack
 
+# xl create NAME, from /tmp/NAME.cfg, bounded and retried.  xl itself has
+# crashed here (a segfault, or "malloc(): corrupted top size") about once
+# in ten boots under emulation, before touching the series' drivers in any
+# way we could see, and once hung after "Parsing config" with dom0 idle
+# and no hung task.  An HVM start also loses a libxl race about once in
+# four: the exit of libxl's QMP probe unlinks /var/run/xen/qmp-libxl-N
+# after QEMU made the real socket, so libxl cannot reach QEMU.  Bound each
+# try, destroy what a failed try left, try up to three times, keep the
+# cores, and say so (and which failure it was) in the result table.
+create() {
+	local g=$1 n=1 why
+	until (ulimit -c unlimited; cd $R && timeout 120 xl create /tmp/$g.cfg) \
+		>>$R/xl-create-$g.log 2>&1; do
+		why="failed or hung"
+		tail -n 20 $R/xl-create-$g.log | grep -q 'Failed to connect to QMP socket .*qmp-libxl-' &&
+			why="lost the QMP socket race"
+		echo "xl create $g $why (try $n); retried" >>$R/setup-retries
+		for f in /var/log/xen/xl-$g.log /var/log/xen/qemu-dm-$g.log; do
+			[ ! -f $f ] || mv $f $R/$(basename $f .log)-try$n.log
+		done
+		[ $n -lt 3 ] ||
+			fatal "xl create $g failed three times (see xl-create-$g.log)"
+		n=$((n + 1))
+		xl destroy $g >/dev/null 2>&1
+		sleep 2
+	done
+}
+
 # Two small PV guests.
+GUESTS="target bystander"
 for g in target bystander; do
 	cat >/tmp/$g.cfg <<EOF
 name = "$g"
@@ -62,24 +95,44 @@ memory = 128
 vcpus = 1
 on_crash = "preserve"
 EOF
-	# xl itself has crashed here (a segfault, or "malloc(): corrupted top
-	# size") about once in ten boots under emulation, before touching the
-	# series' drivers in any way we could see, and once hung after
-	# "Parsing config" with dom0 idle and no hung task.  Bound each try,
-	# destroy what a failed try left, try up to three times, keep the
-	# cores, and say so in the result table.
-	n=1
-	until (ulimit -c unlimited; cd $R && timeout 120 xl create /tmp/$g.cfg) \
-		>>$R/xl-create-$g.log 2>&1; do
-		echo "xl create $g failed or hung (try $n); retried" >>$R/setup-retries
-		[ $n -lt 3 ] ||
-			fatal "xl create $g failed three times (see xl-create-$g.log)"
-		n=$((n + 1))
-		xl destroy $g >/dev/null 2>&1
-		sleep 2
-	done
+	create $g
 done
-for g in target bystander; do
+# The HVM guest, served by a deprivileged QEMU (dm_restrict=1) on the
+# series' drivers.  Direct kernel boot of the guests' kernel: QEMU loads
+# it through fw_cfg DMA into guest memory it maps with its mapcache.
+# vkb_device = 0: QEMU 10 and libxl 4.20 both add xen-vkbd-0 otherwise.
+HVM_VCPUS=2
+if [ "$HVM" = 1 ]; then
+	cat >/tmp/hvm-target.cfg <<EOF
+name = "hvm-target"
+type = "hvm"
+kernel = "/lab/guest/vmlinuz"
+ramdisk = "/lab/guest/initrd.gz"
+cmdline = "console=ttyS0 quiet xr_role=hvm"
+memory = 128
+vcpus = $HVM_VCPUS
+serial = "pty"
+vga = "none"
+vkb_device = 0
+# Emulated SVM saves no next-RIP, so Xen cannot emulate RDTSCP for the
+# guest ("SVM Insn len emulation failed ... 0f 01 f9"); hide it.
+cpuid = "host,rdtscp=0"
+dm_restrict = 1
+device_model_override = "/lab/hvm/qemu-dm"
+on_crash = "preserve"
+EOF
+	create hvm-target
+	GUESTS="$GUESTS hvm-target"
+	# xenconsoled logs only PV consoles; the guest's 16550 is QEMU's pty.
+	# Read it raw (no CR/LF translation), into the log the wait reads.
+	tty=$(xenstore-read /local/domain/$(xl domid hvm-target)/serial/0/tty) ||
+		fatal "QEMU published no serial pty for hvm-target"
+	stty -F $tty raw -echo
+	(while :; do cat $tty; sleep 1; done) \
+		>/var/log/xen/console/guest-hvm-target.log 2>$R/hvm-serial.err &
+	stamp hvm-created
+fi
+for g in $GUESTS; do
 	n=0
 	until grep -q XR-GUEST-READY /var/log/xen/console/guest-$g.log 2>/dev/null; do
 		n=$((n + 1))
@@ -105,9 +158,14 @@ BYSTANDER_GREFS=$(xenstore-read /local/domain/$BYSTANDER_DOMID/data/xr-grefs) ||
 	fatal "the bystander published no grants (see guest-bystander.log)"
 TARGET_PORT=$(xenstore-read /local/domain/$TARGET_DOMID/store/port)
 BYSTANDER_PORT=$(xenstore-read /local/domain/$BYSTANDER_DOMID/store/port)
+if [ "$HVM" = 1 ]; then
+	HVM_DOMID=$(xl domid hvm-target)
+	HVM_QEMU_PID=$(xenstore-read /local/domain/$HVM_DOMID/image/device-model-pid)
+	export HVM_DOMID HVM_QEMU_PID HVM_VCPUS
+fi
 export TARGET_DOMID BYSTANDER_DOMID TARGET_FRAME BYSTANDER_FRAME
 export TARGET_GREFS BYSTANDER_GREFS TARGET_PORT BYSTANDER_PORT
-env | grep -E '^(TARGET|BYSTANDER)_' | sort >$R/guests.env
+env | grep -E '^(TARGET|BYSTANDER|HVM)_' | sort >$R/guests.env
 xl list >$R/xl-list.txt
 say "target domid $TARGET_DOMID, bystander domid $BYSTANDER_DOMID"
 
@@ -147,6 +205,13 @@ if [ -d /share/modules/kunit ]; then
 	done
 fi
 stamp kunit
+
+# The deprivileged QEMU's proofs (lab/hvm-checks.sh).
+if [ "$HVM" = 1 ]; then
+	sh /share/lab/hvm-checks.sh >$R/lab-hvm.tap 2>&1
+	echo $? >$R/lab-hvm.rc
+	stamp hvm-checks
+fi
 
 # kselftests, one TAP file per binary.
 if [ -d /share/selftests ]; then

@@ -3,7 +3,12 @@
 #
 #   dom0.cpio.gz    busybox, the Xen 4.20 toolstack with its own ld.so and
 #                   libc, the lab's init, and the guests' kernel and initramfs
-#   guest.cpio.gz   busybox and a tiny init for the PV guests
+#   guest.cpio.gz   busybox and a tiny init for the guests (the PV guests
+#                   and the HVM guest boot the same one)
+#   hvm.cpio.gz     what dom0 adds to serve an HVM guest: Debian 13's
+#                   qemu-system-xen with the libraries it links, hvmloader,
+#                   SeaBIOS and the two QEMU data files libxl's command
+#                   line needs; appended to dom0's initramfs unless HVM=0
 #   stock-mods.cpio.gz  the stock kernel's modules that dom0 needs before
 #                   the 9p share is up (9p, xenfs)
 #
@@ -20,6 +25,12 @@ liblzma5 libuuid1 libzstd1 zlib1g libncurses6 libtinfo6 xen-utils-4.20
 xen-utils-common xenstore-utils libxenmisc4.20 libxenstore4 libxencall1
 libxenforeignmemory1 libxengnttab1 libxendevicemodel1 libxenevtchn1
 libxentoollog1 libxentoolcore1 libxenhypfs1"
+# The device model of the HVM guest and the shared libraries it needs
+# beyond dom0's: the closure of its DT_NEEDED entries, nothing more.
+HVM_PKGS="qemu-system-xen libatomic1 libcap2 libfdt1 libffi8 libglib2.0-0t64
+libgstreamer-plugins-base1.0-0 libgstreamer1.0-0 libjpeg62-turbo liblz4-1
+libopus0 liborc-0.4-0t64 libpcre2-8-0 libpixman-1-0 libsasl2-2
+libspice-server1 libssl3t64 libstdc++6 libudev1 libusb-1.0-0 libxxhash0"
 STOCK_IMAGE=linux-image-$KREL-unsigned
 # Stock modules loaded before the share is mounted, in dependency order.
 STOCK_MODS="fs/netfs/netfs.ko net/9p/9pnet.ko net/9p/9pnet_virtio.ko
@@ -32,6 +43,7 @@ inputs_hash() {
 	{
 		cat "$XR_OUT/deps.resolved" "$0" "$TOP/lab/xr-grant.c"
 		cat "$TOP"/lab/rootfs/* 2>/dev/null
+		echo "$HVM_PKGS"
 	} | sha256sum | cut -c1-16
 }
 
@@ -105,13 +117,77 @@ build_dom0() {
 		"$root"/etc/xen "$root"/lab/guest
 	cp "$TOP/lab/rootfs/dom0-init" "$root/init"
 	chmod 755 "$root/init"
-	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
-	echo "root:x:0:" >"$root/etc/group"
+	# dm_restrict=1 runs QEMU as this user (libxl looks it up by name).
+	cat >"$root/etc/passwd" <<-EOF
+	root:x:0:0:root:/root:/bin/sh
+	xen-qemuuser-shared:x:900:900:QEMU:/nonexistent:/bin/false
+	EOF
+	printf 'root:x:0:\nxen-qemuuser-shared:x:900:\n' >"$root/etc/group"
 	d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")
 	cp "$d/boot/vmlinuz-$KREL" "$root/lab/guest/vmlinuz"
 	cp "$OUT/guest.cpio.gz" "$root/lab/guest/initrd.gz"
 	mkcpio "$root" "$OUT/dom0.cpio.gz"
 	rm -rf "$root"
+}
+
+build_hvm() {
+	local root=$OUT/hvm.root p d
+	rm -rf "$root"
+	mkdir -p "$root/usr/lib/x86_64-linux-gnu" "$root/usr/libexec" \
+		"$root/usr/share/qemu/keymaps" "$root/usr/share/seabios" \
+		"$root/usr/lib/xen-4.20/boot"
+	for p in $HVM_PKGS; do
+		d=$("$TOP/scripts/deps.sh" unpack "$p")
+		if [ -d "$d/usr/lib/x86_64-linux-gnu" ]; then
+			find "$d/usr/lib/x86_64-linux-gnu" -maxdepth 1 \
+				-name 'lib*.so.*' -exec cp -a {} "$root/usr/lib/x86_64-linux-gnu/" \;
+		fi
+	done
+	d=$("$TOP/scripts/deps.sh" unpack qemu-system-xen)
+	cp "$d/usr/libexec/xen-qemu-system-i386" "$root/usr/libexec/"
+	# Direct kernel boot needs linuxboot_dma.bin; libxl always passes
+	# "-vnc none", which loads the en-us keymap.
+	d=$("$TOP/scripts/deps.sh" unpack qemu-system-data)
+	cp "$d/usr/share/qemu/linuxboot_dma.bin" "$root/usr/share/qemu/"
+	cp "$d/usr/share/qemu/keymaps/en-us" "$root/usr/share/qemu/keymaps/"
+	# hvmloader loads SeaBIOS, which libxl reads from this path.
+	d=$("$TOP/scripts/deps.sh" unpack seabios)
+	cp "$d/usr/share/seabios/bios-256k.bin" "$root/usr/share/seabios/"
+	d=$("$TOP/scripts/deps.sh" unpack xen-utils-4.20)
+	cp "$d/usr/lib/xen-4.20/boot/hvmloader" "$root/usr/lib/xen-4.20/boot/"
+	mkdir -p "$root/lab/hvm"
+	install -m 755 "$TOP/lab/rootfs/qemu-dm" "$root/lab/hvm/qemu-dm"
+	# Fail here, not in dom0, if a library is missing: every DT_NEEDED
+	# of QEMU and of the libraries added must be in one of the two roots.
+	hvm_check_closure "$root"
+	mkcpio "$root" "$OUT/hvm.cpio.gz"
+	rm -rf "$root"
+}
+
+# hvm_check_closure ROOT: every shared library that QEMU needs, directly or
+# through another, is in ROOT or in dom0's packages.
+hvm_check_closure() {
+	local root=$1 dirs d p so f todo seen=" "
+	dirs="$root/usr/lib/x86_64-linux-gnu"
+	for p in $DOM0_PKGS; do
+		d=$("$TOP/scripts/deps.sh" unpack "$p")
+		dirs="$dirs $d/usr/lib/x86_64-linux-gnu $d/lib/x86_64-linux-gnu"
+	done
+	todo="$root/usr/libexec/xen-qemu-system-i386"
+	while [ -n "$todo" ]; do
+		f=${todo%% *}
+		[ "$todo" = "${todo#* }" ] && todo= || todo=${todo#* }
+		for so in $(readelf -d "$f" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p'); do
+			case $seen in *" $so "*) continue ;; esac
+			seen="$seen$so "
+			p=
+			for d in $dirs; do
+				[ -e "$d/$so" ] && { p=$d/$so; break; }
+			done
+			[ -n "$p" ] || die "QEMU needs $so, which no lab package has"
+			todo="$todo${todo:+ }$(readlink -f "$p")"
+		done
+	done
 }
 
 build_stock_mods() {
@@ -137,6 +213,7 @@ if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$h" ]; then
 	log "building the lab root filesystems in $OUT"
 	build_guest
 	build_dom0
+	build_hvm
 	build_stock_mods
 	echo "$h" >"$OUT/stamp"
 fi

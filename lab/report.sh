@@ -4,6 +4,7 @@
 #   lab/report.sh RUN_DIR [SECONDS]
 #
 # Reads RUN_DIR/share/results: kselftest-*.tap (kselftest harness TAP),
+# lab-*.tap (the lab's own checks, e.g. the HVM guest's),
 # kunit-*.tap (KUnit debugfs results), demo.rc and user.rc.  Writes
 # RUN_DIR/summary as "passed failed skipped" and exits non-zero when
 # anything failed or nothing ran.
@@ -23,16 +24,15 @@ add() {
 	P=$((P + $2)) F=$((F + $3)) S=$((S + $4))
 }
 
-# kselftest harness: top-level "ok N name" / "not ok N name [# SKIP ...]".
-for t in "$R"/kselftest-*.tap; do
-	[ -f "$t" ] || continue
-	n=${t##*/kselftest-}
-	n=${n%.tap}
+# TAP with top-level "ok N name" / "not ok N name [# SKIP ...]": the
+# kselftest harness's, and the lab's own checks (lab-*.tap).
+tap_rows() {
+	local t=$1 label=$2 rcf=$3 p s f rc note planned l
 	p=$(grep -cE '^ok [0-9]+ ' "$t" | head -1) || true
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$t") || true
 	f=$(grep -cE '^not ok [0-9]+ ' "$t") || true
 	p=$((p - s))
-	rc=$(cat "$R/kselftest-$n.rc" 2>/dev/null || echo missing)
+	rc=$(cat "$rcf" 2>/dev/null || echo missing)
 	note=""
 	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$t" | head -1)
 	if [ -z "$planned" ]; then
@@ -45,11 +45,27 @@ for t in "$R"/kselftest-*.tap; do
 		f=1
 		note="exit status $rc"
 	fi
-	add "kselftest $n" $p $f $s "$note"
+	add "$label" $p $f $s "$note"
 	while read -r l; do
 		fails+=("  $l")
 	done < <(grep -E '^not ok [0-9]+ ' "$t" || true)
+}
+for t in "$R"/kselftest-*.tap; do
+	[ -f "$t" ] || continue
+	n=${t##*/kselftest-}
+	n=${n%.tap}
+	tap_rows "$t" "kselftest $n" "$R/kselftest-$n.rc"
 done
+for t in "$R"/lab-*.tap; do
+	[ -f "$t" ] || continue
+	n=${t##*/lab-}
+	n=${n%.tap}
+	tap_rows "$t" "lab $n" "$R/lab-$n.rc"
+done
+if grep -q '^HVM=1$' "$W/share/lab.env" 2>/dev/null && [ ! -f "$R/lab-hvm.tap" ] &&
+	[ ! -s "$R/fatal" ]; then
+	add "lab hvm" 0 1 0 "the HVM checks did not run"
+fi
 
 # KUnit: count the leaves, i.e. each parameter of a parameterised case;
 # a result line is a parent when the result line before it is deeper.

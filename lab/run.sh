@@ -1,12 +1,14 @@
 #!/bin/bash
 # Run the lab: Xen 4.20 under QEMU (software emulation), a Linux PV dom0 with
-# the series' drivers, and two live PV guests, "target" and "bystander".
+# the series' drivers, two live PV guests, "target" and "bystander", and an
+# HVM guest, "hvm-target", served by a deprivileged QEMU in dom0.
 #
 #   lab/run.sh                  stock Debian kernel + out-of-tree drivers
 #   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
 #   LAB_MODE=shell lab/run.sh   an interactive dom0 shell once guests are up
 #   LAB_MODE=bench lab/run.sh   only the benchmark, BENCH_ROUNDS rounds
 #                               (default 100), reported in $XR_OUT/bench/
+#   HVM=0 lab/run.sh            without the HVM guest (a quicker lab)
 #   RUN=path/to/script lab/run.sh   also run a script (and the files beside
 #                               it) in dom0; its status joins the result
 #
@@ -21,6 +23,7 @@ load_versions
 KERNEL=${KERNEL:-stock}
 LAB_MODE=${LAB_MODE:-tests}
 RUN=${RUN:-}
+HVM=${HVM:-1}
 # The benchmark's rounds: a short run in the tests, so that it cannot rot.
 BENCH_ROUNDS=${BENCH_ROUNDS:-$([ "$LAB_MODE" = bench ] && echo 100 || echo 3)}
 LAB_TIMEOUT=${LAB_TIMEOUT:-900}
@@ -35,6 +38,9 @@ CONSOLE=$W/console.log
 
 case $KERNEL in stock | lab | debug) ;; *) die "KERNEL must be 'stock', 'lab' or 'debug'" ;; esac
 case $LAB_MODE in tests | shell | bench) ;; *) die "LAB_MODE must be 'tests', 'shell' or 'bench'" ;; esac
+case $HVM in 0 | 1) ;; *) die "HVM must be 0 or 1" ;; esac
+# The benchmark needs no HVM guest.
+[ "$LAB_MODE" != bench ] || HVM=0
 [ -z "$RUN" ] || [ -f "$RUN" ] || die "RUN=$RUN: no such file"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 is missing; run 'make deps'"
@@ -52,7 +58,12 @@ fi
 
 rm -rf "$W"
 mkdir -p "$SHARE"/{lab,modules,results,selftests,bin}
-cp "$TOP/lab/dom0-main.sh" "$SHARE/lab/"
+cp "$TOP/lab/dom0-main.sh" "$TOP/lab/hvm-checks.sh" "$SHARE/lab/"
+# dom0's initramfs: its userspace, then what serves the HVM guest, then
+# (stock kernel) the modules it needs before the share is up.
+initrd=$W/initrd.gz
+cat "$root/dom0.cpio.gz" >"$initrd"
+[ "$HVM" = 0 ] || cat "$root/hvm.cpio.gz" >>"$initrd"
 
 # The drivers under test, for the kernel that will run.  xen-evtchn loads
 # first: the others use its evtchn_get_own_for_domain().
@@ -64,8 +75,7 @@ stock)
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done
 	vmlinuz=$("$TOP/scripts/deps.sh" unpack "linux-image-$KREL-unsigned")/boot/vmlinuz-$KREL
-	initrd=$W/initrd.gz
-	cat "$root/dom0.cpio.gz" "$root/stock-mods.cpio.gz" >"$initrd"
+	cat "$root/stock-mods.cpio.gz" >>"$initrd"
 	;;
 lab | debug)
 	vmlinuz=$LABK/arch/x86/boot/bzImage
@@ -77,7 +87,6 @@ lab | debug)
 	cp "$LABK/drivers/xen/xenfs/xenfs.ko" "$SHARE/modules/"
 	mkdir -p "$SHARE/modules/kunit"
 	find "$LABK/drivers/xen" -name '*kunit*.ko' -exec cp {} "$SHARE/modules/kunit/" \;
-	initrd=$root/dom0.cpio.gz
 	;;
 esac
 
@@ -93,10 +102,11 @@ fi
 echo "LAB_MODE=$LAB_MODE" >"$SHARE/lab.env"
 echo "LAB_KERNEL=$KERNEL" >>"$SHARE/lab.env"
 echo "BENCH_ROUNDS=$BENCH_ROUNDS" >>"$SHARE/lab.env"
+echo "HVM=$HVM" >>"$SHARE/lab.env"
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init loglevel=5 panic=-1"
-qemu=(qemu-system-x86_64 -M pc -cpu max,-smap -smp 2 -m 1536 -no-reboot
+qemu=(qemu-system-x86_64 -M pc -cpu max,-smap -smp 2 -m 2048 -no-reboot
 	-kernel "$xen" -append "$xen_args"
 	-initrd "$vmlinuz $dom0_args,$initrd"
 	-virtfs "local,path=$SHARE,mount_tag=xr,security_model=none,id=xr"

@@ -202,7 +202,7 @@ step oot oot_build
 # The lab, on both dom0 kernels.  Each run's own tests are counted.
 lab_run() {
 	local k=$1 s
-	if KERNEL=$k LAB_MODE=tests RUN= "$TOP/lab/run.sh" >"$C/lab-$k.log" 2>&1; then
+	if KERNEL=$k LAB_MODE=tests RUN= HVM=1 "$TOP/lab/run.sh" >"$C/lab-$k.log" 2>&1; then
 		:
 	fi
 	cat "$C/lab-$k.log"

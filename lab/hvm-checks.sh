@@ -1,0 +1,76 @@
+#!/bin/sh
+# The lab's proofs that a deprivileged QEMU serves the HVM guest on the
+# series' drivers.  Run in dom0 by dom0-main.sh once the guest is ready;
+# writes TAP to stdout.  Needs HVM_DOMID and HVM_QEMU_PID.
+R=/share/results
+N=0
+FAILED=0
+ok() { N=$((N + 1)); echo "ok $N $*"; }
+notok() { N=$((N + 1)); FAILED=1; echo "not ok $N $*"; }
+check() {
+	# check NAME COMMAND...: one TAP line, the command's output as notes
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		notok "$name"
+	fi
+	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
+}
+
+log=$R/guest-hvm-target.log
+P=$HVM_QEMU_PID
+
+ready() {
+	grep -m1 XR-GUEST-READY "$log" | tr -d '\r'
+}
+
+# Every byte of these lines went out through QEMU's 16550 on transmit
+# interrupts; the guest's digest of what it sent must match what arrived.
+serial_io() {
+	local l want got i0 i1
+	l=$(grep -m1 '^XR-HVM-SERIAL ' "$log" | tr -d '\r')
+	[ -n "$l" ] || { echo "no XR-HVM-SERIAL line"; return 1; }
+	echo "$l"
+	want=$(echo "$l" | sed -n 's/.* sha256=\([0-9a-f]*\) .*/\1/p')
+	got=$(tr -d '\r' <"$log" | grep '^XR-HVM-IO ' | sha256sum | cut -d' ' -f1)
+	echo "dom0 got $(tr -d '\r' <"$log" | grep -c '^XR-HVM-IO ') lines, sha256=$got"
+	[ "$want" = "$got" ] || return 1
+	i0=$(echo "$l" | sed -n 's/.*irqs-before=\([0-9]*\).*/\1/p')
+	i1=$(echo "$l" | sed -n 's/.*irqs-after=\([0-9]*\).*/\1/p')
+	[ -n "$i0" ] && [ -n "$i1" ] && [ "$i1" -gt "$i0" ]
+}
+
+# QEMU runs deprivileged: not as root, chrooted, and told to restrict.
+qemu_deprivileged() {
+	local uid root args
+	[ -n "$P" ] && [ -d /proc/$P ] || { echo "no QEMU process ($P)"; return 1; }
+	uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$P/status)
+	root=$(readlink /proc/$P/root)
+	args=$(cat /run/xr-qemu-args)
+	echo "pid $P uid $uid root $root"
+	echo "args: $args"
+	case $args in *-xen-domid-restrict*) ;; *) echo "no -xen-domid-restrict"; return 1 ;; esac
+	case " $uid " in *" 0 "*) echo "QEMU still has uid 0"; return 1 ;; esac
+	[ "$root" != / ] || { echo "QEMU is not chrooted"; return 1; }
+}
+
+# QEMU's handles on the series' devices, and its mappings of guest memory
+# (the mapcache) and of its ioreq pages, all through privcmd.
+qemu_handles() {
+	local f
+	for f in /proc/$P/fd/*; do
+		echo "fd ${f##*/} -> $(readlink $f)"
+	done | grep -E '/dev/(xen|null)' || true
+	echo "privcmd mappings: $(grep -c /dev/xen/privcmd /proc/$P/maps)"
+	[ "$(grep -c /dev/xen/privcmd /proc/$P/maps)" -gt 0 ]
+}
+
+echo "TAP version 13"
+echo "1..4"
+check "hvm-target booted to its ready line" ready
+check "serial I/O through QEMU's 16550, on interrupts" serial_io
+check "QEMU runs deprivileged (uid, chroot, -xen-domid-restrict)" qemu_deprivileged
+check "QEMU maps guest memory and ioreq pages through privcmd" qemu_handles
+exit $FAILED
