@@ -25,3 +25,5 @@ gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-demo" "$TOP/lab/xr-demo.c"
 gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-bench" "$TOP/lab/xr-bench.c"
+gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
+	-o "$SHARE/bin/xr-fishfds" "$TOP/lab/xr-fishfds.c"

@@ -113,6 +113,8 @@ memory = 128
 vcpus = $HVM_VCPUS
 serial = "pty"
 vga = "none"
+# No VNC server: the lab kernel has no TCP/IP, and nothing would connect.
+vnc = 0
 vkb_device = 0
 # Emulated SVM saves no next-RIP, so Xen cannot emulate RDTSCP for the
 # guest ("SVM Insn len emulation failed ... 0f 01 f9"); hide it.

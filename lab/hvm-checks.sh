@@ -67,10 +67,53 @@ qemu_handles() {
 	[ "$(grep -c /dev/xen/privcmd /proc/$P/maps)" -gt 0 ]
 }
 
+# QEMU's privcmd and evtchn handles, taken with pidfd_getfd(), answer the
+# series' query: pinned to the guest.  The denial counters say what QEMU
+# tried and was refused.
+qemu_pinned() {
+	local out
+	out=$(/share/bin/xr-fishfds query $P) || return 1
+	echo "$out"
+	echo "$out" | grep -q "^/dev/xen/privcmd .*: domid $HVM_DOMID " &&
+		echo "$out" | grep -q "^/dev/xen/evtchn .*: domid $HVM_DOMID " &&
+		! echo "$out" | grep -v ": domid $HVM_DOMID " | grep -q .
+}
+
+# Xen's own checker (Debian's xen-utils-4.20) on QEMU's live handles, as
+# Xen's docs/designs/qemu-deprivilege.md describes: every class must
+# report "pass".  Our own unpinned handles are the control, and must
+# report "fail", so the check can see an unrestricted handle.  The
+# checker exits 0 either way; its verdict lines decide.
+CHECKER=/usr/lib/xen-4.20/bin/depriv-fd-checker
+depriv_fd_checker() {
+	local out rc=0 c
+	out=$(/share/bin/xr-fishfds check $P $CHECKER 2>&1) || rc=$?
+	echo "$out"
+	[ $rc = 0 ] || { echo "exit status $rc"; return 1; }
+	for c in privcmd evtchn; do
+		echo "$out" | grep -qE "^$c pass [0-9]+ .* qemu-fd-[0-9]+\$" ||
+			{ echo "no pass for QEMU's $c"; return 1; }
+	done
+	for c in privcmd evtchn gntdev; do
+		echo "$out" | grep -qE "^$c fail [0-9]+ .* control-unpinned\$" ||
+			{ echo "the unpinned $c control did not fail"; return 1; }
+	done
+	if echo "$out" | grep -E ' qemu-fd-[0-9]+$' | grep -vqE '^[a-z]+ (pass|checking) '; then
+		echo "a verdict on QEMU's handles is not pass"
+		return 1
+	fi
+	if echo "$out" | grep -E ' control-unpinned$' | grep -vqE '^[a-z]+ (fail|checking) '; then
+		echo "a verdict on a control is not fail"
+		return 1
+	fi
+}
+
 echo "TAP version 13"
-echo "1..4"
+echo "1..6"
 check "hvm-target booted to its ready line" ready
 check "serial I/O through QEMU's 16550, on interrupts" serial_io
 check "QEMU runs deprivileged (uid, chroot, -xen-domid-restrict)" qemu_deprivileged
 check "QEMU maps guest memory and ioreq pages through privcmd" qemu_handles
+check "QEMU's privcmd and evtchn handles are pinned to hvm-target" qemu_pinned
+check "depriv-fd-checker: pass on QEMU's handles, fail on unpinned" depriv_fd_checker
 exit $FAILED
