@@ -162,7 +162,8 @@ TARGET_PORT=$(xenstore-read /local/domain/$TARGET_DOMID/store/port)
 BYSTANDER_PORT=$(xenstore-read /local/domain/$BYSTANDER_DOMID/store/port)
 if [ "$HVM" = 1 ]; then
 	HVM_DOMID=$(xl domid hvm-target)
-	HVM_QEMU_PID=$(xenstore-read /local/domain/$HVM_DOMID/image/device-model-pid)
+	HVM_QEMU_PID=$(xenstore-read /local/domain/$HVM_DOMID/image/device-model-pid) ||
+		fatal "no device model pid for hvm-target"
 	export HVM_DOMID HVM_QEMU_PID HVM_VCPUS
 fi
 export TARGET_DOMID BYSTANDER_DOMID TARGET_FRAME BYSTANDER_FRAME
@@ -225,6 +226,12 @@ if [ -d /share/selftests ]; then
 	done
 fi
 stamp kselftests
+
+# The tests attacked through QEMU's own handles: QEMU must still run.
+if [ "$HVM" = 1 ]; then
+	sh /share/lab/hvm-checks.sh after >$R/lab-hvm-after.tap 2>&1
+	echo $? >$R/lab-hvm-after.rc
+fi
 
 # A short demonstration of a restricted handle, shown on the console.
 if [ -x /share/bin/xr-demo ]; then

@@ -2,6 +2,10 @@
 # The lab's proofs that a deprivileged QEMU serves the HVM guest on the
 # series' drivers.  Run in dom0 by dom0-main.sh once the guest is ready;
 # writes TAP to stdout.  Needs HVM_DOMID and HVM_QEMU_PID.
+#
+#   hvm-checks.sh          the proofs, before the tests
+#   hvm-checks.sh after    after the tests, which attack through QEMU's
+#                          own handles: QEMU and its guest still run
 R=/share/results
 N=0
 FAILED=0
@@ -23,6 +27,7 @@ log=$R/guest-hvm-target.log
 P=$HVM_QEMU_PID
 
 ready() {
+	grep -q XR-GUEST-READY "$log" || return 1
 	grep -m1 XR-GUEST-READY "$log" | tr -d '\r'
 }
 
@@ -56,8 +61,9 @@ qemu_deprivileged() {
 	[ "$root" != / ] || { echo "QEMU is not chrooted"; return 1; }
 }
 
-# QEMU's handles on the series' devices, and its mappings of guest memory
-# (the mapcache) and of its ioreq pages, all through privcmd.
+# QEMU's handles on the series' devices, and its privcmd mappings.  (The
+# mapcache unmaps what it no longer needs, so how many varies; that it
+# works is shown by the guest's boot, which QEMU loaded through it.)
 qemu_handles() {
 	local f
 	for f in /proc/$P/fd/*; do
@@ -83,7 +89,9 @@ qemu_pinned() {
 # Xen's docs/designs/qemu-deprivilege.md describes: every class must
 # report "pass".  Our own unpinned handles are the control, and must
 # report "fail", so the check can see an unrestricted handle.  The
-# checker exits 0 either way; its verdict lines decide.
+# checker exits 0 either way; its verdict lines decide.  Should QEMU's
+# evtchn handle not be pinned, the checker's bind on it would leave an
+# event pending there, which stops QEMU; "lab hvm-after" would say so.
 CHECKER=/usr/lib/xen-4.20/bin/depriv-fd-checker
 depriv_fd_checker() {
 	local out rc=0 c
@@ -108,12 +116,45 @@ depriv_fd_checker() {
 	fi
 }
 
+# After the tests: the same QEMU, still pinned, still serving its guest.
+qemu_alive() {
+	kill -0 "$P" 2>/dev/null || { echo "QEMU ($P) is gone"; return 1; }
+	[ "$(xenstore-read /local/domain/$HVM_DOMID/image/device-model-pid)" = "$P" ]
+}
+guest_running() {
+	local l
+	l=$(xl list | awk -v d="$HVM_DOMID" '$2 == d')
+	echo "$l"
+	[ -n "$l" ] || return 1
+	case $(echo "$l" | awk '{ print $5 }') in *c* | *d*) return 1 ;; esac
+}
+guest_still_served() {
+	local n0 n i=0
+	n0=$(grep -c '^XR-HVM-ALIVE' "$log")
+	while [ $i -lt 30 ]; do
+		n=$(grep -c '^XR-HVM-ALIVE' "$log")
+		[ "$n" -le "$n0" ] || { echo "heartbeats: $n0, then $n"; return 0; }
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "no new heartbeat from hvm-target on ttyS0 in 30 s ($n0 before)"
+	return 1
+}
+
 echo "TAP version 13"
+if [ "${1:-}" = after ]; then
+	echo "1..4"
+	check "QEMU still runs" qemu_alive
+	check "hvm-target still runs, not crashed" guest_running
+	check "QEMU still serves hvm-target's 16550" guest_still_served
+	check "QEMU's handles are still pinned to hvm-target" qemu_pinned
+	exit $FAILED
+fi
 echo "1..6"
 check "hvm-target booted to its ready line" ready
 check "serial I/O through QEMU's 16550, on interrupts" serial_io
 check "QEMU runs deprivileged (uid, chroot, -xen-domid-restrict)" qemu_deprivileged
-check "QEMU maps guest memory and ioreq pages through privcmd" qemu_handles
+check "QEMU holds privcmd mappings; its other handles are listed" qemu_handles
 check "QEMU's privcmd and evtchn handles are pinned to hvm-target" qemu_pinned
 check "depriv-fd-checker: pass on QEMU's handles, fail on unpinned" depriv_fd_checker
 exit $FAILED
