@@ -23,7 +23,8 @@ check() {
 	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
 }
 
-log=$R/guest-hvm-target.log
+# The guest's serial output, as dom0 keeps reading it from QEMU's pty.
+log=/var/log/xen/console/guest-hvm-target.log
 P=$HVM_QEMU_PID
 
 ready() {
@@ -47,17 +48,21 @@ serial_io() {
 	[ -n "$i0" ] && [ -n "$i1" ] && [ "$i1" -gt "$i0" ]
 }
 
-# QEMU runs deprivileged: not as root, chrooted, and told to restrict.
+# QEMU runs deprivileged: not as root, with no capabilities, chrooted,
+# and told to restrict.
 qemu_deprivileged() {
-	local uid root args
+	local uid cap root args
 	[ -n "$P" ] && [ -d /proc/$P ] || { echo "no QEMU process ($P)"; return 1; }
 	uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$P/status)
+	cap=$(awk '/^CapEff:/ { print $2 }' /proc/$P/status)
 	root=$(readlink /proc/$P/root)
-	args=$(cat /run/xr-qemu-args)
-	echo "pid $P uid $uid root $root"
+	args=$(tr '\0' ' ' </proc/$P/cmdline)
+	echo "pid $P uid $uid CapEff $cap root $root"
 	echo "args: $args"
 	case $args in *-xen-domid-restrict*) ;; *) echo "no -xen-domid-restrict"; return 1 ;; esac
 	case " $uid " in *" 0 "*) echo "QEMU still has uid 0"; return 1 ;; esac
+	[ -n "$cap" ] && [ "$(echo "$cap" | tr -d 0)" = "" ] ||
+		{ echo "QEMU has capabilities"; return 1; }
 	[ "$root" != / ] || { echo "QEMU is not chrooted"; return 1; }
 }
 
@@ -140,20 +145,29 @@ guest_still_served() {
 	echo "no new heartbeat from hvm-target on ttyS0 in 30 s ($n0 before)"
 	return 1
 }
+# QEMU's own view, through its QMP socket: the guest runs.
+qemu_answers() {
+	local out
+	out=$(xl qemu-monitor-command hvm-target "info status" 2>&1)
+	echo "$out"
+	echo "$out" | grep -q 'VM status: running'
+}
 
 echo "TAP version 13"
 if [ "${1:-}" = after ]; then
-	echo "1..4"
+	echo "1..5"
 	check "QEMU still runs" qemu_alive
 	check "hvm-target still runs, not crashed" guest_running
+	check "QEMU answers QMP: the guest is running" qemu_answers
 	check "QEMU still serves hvm-target's 16550" guest_still_served
 	check "QEMU's handles are still pinned to hvm-target" qemu_pinned
+	cp "$log" $R/guest-hvm-target.log
 	exit $FAILED
 fi
 echo "1..6"
 check "hvm-target booted to its ready line" ready
 check "serial I/O through QEMU's 16550, on interrupts" serial_io
-check "QEMU runs deprivileged (uid, chroot, -xen-domid-restrict)" qemu_deprivileged
+check "QEMU runs deprivileged (uid, no capabilities, chroot, -xen-domid-restrict)" qemu_deprivileged
 check "QEMU holds privcmd mappings; its other handles are listed" qemu_handles
 check "QEMU's privcmd and evtchn handles are pinned to hvm-target" qemu_pinned
 check "depriv-fd-checker: pass on QEMU's handles, fail on unpinned" depriv_fd_checker
