@@ -50,17 +50,12 @@ tap_rows() {
 		fails+=("  $l")
 	done < <(grep -E '^not ok [0-9]+ ' "$t" || true)
 }
-for t in "$R"/kselftest-*.tap; do
+for t in "$R"/kselftest-*.tap "$R"/lab-*.tap; do
 	[ -f "$t" ] || continue
-	n=${t##*/kselftest-}
+	n=${t##*/}
 	n=${n%.tap}
-	tap_rows "$t" "kselftest $n" "$R/kselftest-$n.rc"
-done
-for t in "$R"/lab-*.tap; do
-	[ -f "$t" ] || continue
-	n=${t##*/lab-}
-	n=${n%.tap}
-	tap_rows "$t" "lab $n" "$R/lab-$n.rc"
+	# "kselftest-attack_test" is row "kselftest attack_test".
+	tap_rows "$t" "${n/-/ }" "$R/$n.rc"
 done
 if grep -q '^HVM=1$' "$W/share/lab.env" 2>/dev/null && [ ! -s "$R/fatal" ] &&
 	grep -q '^LAB_MODE=tests$' "$W/share/lab.env"; then
