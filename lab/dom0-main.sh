@@ -141,6 +141,8 @@ EOF
 		(while :; do cat $tty; sleep 1; done) \
 			>/var/log/xen/console/guest-hvm-target.log 2>>$R/hvm-serial.err &
 		HVM_READER=$!
+		# For hvm-checks.sh, which checks that the reader still runs.
+		export HVM_READER HVM_TTY=$tty
 	}
 	start_hvm
 	GUESTS="$GUESTS hvm-target"

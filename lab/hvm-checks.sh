@@ -139,16 +139,58 @@ guest_running() {
 	[ -n "$l" ] || return 1
 	case $(echo "$l" | awk '{ print $5 }') in *c* | *d*) return 1 ;; esac
 }
+# Is dom0's reader of QEMU's pty (dom0-main.sh) still there?  Either its
+# loop or the cat it runs will do: the cat goes on while it has the pty.
+reader_alive() {
+	local p
+	kill -0 "$HVM_READER" 2>/dev/null && return 0
+	for p in /proc/[0-9]*; do
+		[ "$(tr '\0' ' ' <$p/cmdline 2>/dev/null)" = "cat $HVM_TTY " ] &&
+			return 0
+	done
+	return 1
+}
+heartbeats() { grep -c '^XR-HVM-ALIVE' "$log"; }
+# A count, or nothing if dom0's grep crashed (as dom0's tools have under
+# emulation): then count once more.
+count() {
+	local n
+	n=$(heartbeats)
+	case $n in '' | *[!0-9]*) n=$(heartbeats) ;; esac
+	case $n in '' | *[!0-9]*) return 1 ;; esac
+	echo "$n"
+}
 guest_still_served() {
 	local n0 n i=0
-	n0=$(grep -c '^XR-HVM-ALIVE' "$log")
+	n0=$(count) || { echo "cannot count the heartbeats in $log"; return 1; }
 	while [ $i -lt 30 ]; do
-		n=$(grep -c '^XR-HVM-ALIVE' "$log")
-		[ "$n" -le "$n0" ] || { echo "heartbeats: $n0, then $n"; return 0; }
+		# dom0's userspace has crashed under emulation; a dead reader
+		# would hide a guest that still talks.  Start it again (the
+		# pty keeps what it was sent) and say so in the result table.
+		if ! reader_alive; then
+			echo "dom0's reader of $HVM_TTY had gone: started again"
+			echo "dom0's reader of hvm-target's pty had gone; started again" \
+				>>$R/setup-retries
+			(while :; do cat "$HVM_TTY"; sleep 1; done) \
+				>>"$log" 2>>$R/hvm-serial.err &
+			HVM_READER=$!
+		fi
+		if n=$(count) && [ "$n" -gt "$n0" ]; then
+			echo "heartbeats: $n0, then $n"
+			return 0
+		fi
 		sleep 1
 		i=$((i + 1))
 	done
 	echo "no new heartbeat from hvm-target on ttyS0 in 30 s ($n0 before)"
+	# What a reader needs to tell a stalled guest from a stalled QEMU.
+	echo "the log's last lines:"
+	tail -n 3 "$log" | tr -d '\r'
+	echo "QEMU: $(awk '/^State:/ { print $2, $3 }' /proc/$P/status 2>&1)" \
+		"wchan $(cat /proc/$P/wchan 2>&1)"
+	xl vcpu-list hvm-target 2>&1
+	xl qemu-monitor-command hvm-target "info chardev" 2>&1
+	xl dmesg 2>&1 | tail -n 8
 	return 1
 }
 # QEMU's own view, through its QMP socket: the guest runs.
