@@ -7,23 +7,17 @@
 #
 # See README.md for the rest.
 
-# `make lab SHELL=1` asks for a dom0 shell; keep make's own shell sane.
-ifeq ($(SHELL),1)
-override SHELL := /bin/bash
-LAB_MODE := shell
-endif
-override SHELL := /bin/bash
+SHELL := /bin/bash
 
 KERNEL ?= stock
-LAB_MODE ?= tests
 RUN ?=
 # HVM=0: the lab without its HVM guest (quicker); make check always runs it.
 HVM ?= 1
-export KERNEL LAB_MODE RUN HVM
+export KERNEL RUN HVM
 
 BASE ?=
 
-.PHONY: all deps fetch tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell bench check clean
+.PHONY: all deps fetch tree have-tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell bench check clean
 
 all: lab
 
@@ -35,6 +29,12 @@ fetch: deps
 
 tree: fetch
 	@scripts/tree.sh tree
+
+# The fast loop builds linux/ as it stands, uncommitted edits included:
+# only when there is no tree yet is one made from patches/.  `make tree`
+# makes it again from patches/.
+have-tree: fetch
+	@[ -d linux/.git ] || scripts/tree.sh tree
 
 export:
 	@scripts/tree.sh export
@@ -50,24 +50,26 @@ rebase: fetch
 bump: fetch
 	@scripts/tree.sh bump
 
-oot: tree
+oot: have-tree
 	@scripts/oot.sh W=1
 
-lab-kernel: tree
+lab-kernel: have-tree
 	@scripts/lab-kernel.sh
 
-lab-kernel-debug: tree
+lab-kernel-debug: have-tree
 	@VARIANT=debug scripts/lab-kernel.sh
 
-lab: tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
-	@lab/run.sh
+lab: have-tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
+	@LAB_MODE=tests lab/run.sh
 
-lab-shell:
-	@$(MAKE) --no-print-directory lab LAB_MODE=shell
+# The one way to a dom0 shell: the lab as `make lab` boots it, with the
+# guests up, and a shell in place of the tests.
+lab-shell: have-tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
+	@LAB_MODE=shell lab/run.sh
 
 # What a pinned handle costs: one boot, pinned against unpinned, table and
 # chart in out/bench/.  BENCH_ROUNDS=N for more or fewer rounds.
-bench: tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
+bench: have-tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(KERNEL)),lab-kernel-debug)
 	@LAB_MODE=bench lab/run.sh
 
 check: deps

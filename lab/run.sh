@@ -5,7 +5,7 @@
 #
 #   lab/run.sh                  stock Debian kernel + out-of-tree drivers
 #   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
-#   LAB_MODE=shell lab/run.sh   an interactive dom0 shell once guests are up
+#   LAB_MODE=shell lab/run.sh   a dom0 shell once guests are up (make lab-shell)
 #   LAB_MODE=bench lab/run.sh   only the benchmark, BENCH_ROUNDS rounds
 #                               (default 100), reported in $XR_OUT/bench/
 #   HVM=0 lab/run.sh            without the HVM guest (a quicker lab)
