@@ -6,6 +6,7 @@
 #   series      patches/ applies to the pristine base, and agrees with the tree
 #   checkpatch  scripts/checkpatch.pl --strict on every patch
 #   fixes-tags  every Fixes: id and subject is a checked upstream commit
+#   identity    every patch authored and signed off by the project identity
 #   threat-tests  every test the threat-model table cites exists
 #   bisect      every patch builds drivers/xen/ on its own (W=1)
 #   warnings    W=1 and sparse C=2 on drivers/xen/: nothing new against base
@@ -120,6 +121,23 @@ fixes_known() {
 	return $bad
 }
 step fixes-tags fixes_known
+
+# Every patch is authored and signed off by the project's one identity,
+# and by no one else.
+identity() {
+	local id="xen-restrict developers <xen-restrict@invalid>" p b bad=0
+	for p in $patches; do
+		b=$(basename "$p")
+		grep -qxF "From: $id" "$p" || { echo "$b: not authored by $id"; bad=1; }
+		grep -qxF "Signed-off-by: $id" "$p" || { echo "$b: not signed off by $id"; bad=1; }
+		if grep '^Signed-off-by:' "$p" | grep -qvxF "Signed-off-by: $id"; then
+			echo "$b: signed off by someone else too"
+			bad=1
+		fi
+	done
+	[ $bad = 0 ] && echo "$n patches: authored and signed off by $id"
+}
+step identity identity
 step threat-tests python3 "$TOP/scripts/threat-tests.py" "$XR_TREE"
 
 # Every patch builds on its own, and the series adds no W=1 or sparse

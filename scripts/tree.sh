@@ -139,6 +139,10 @@ cmd_tree() {
 	fi
 	unhide_toplevel "$XR_TREE"
 	git -C "$XR_TREE" config branch.work.description "$(cover_description)"
+	# Commits made in the tree, by hand or with `git commit -s`, are the
+	# project's: check.sh refuses a patch authored or signed by anyone else.
+	git -C "$XR_TREE" config user.name "${AUTHOR% <*}"
+	git -C "$XR_TREE" config user.email "$GIT_AUTHOR_EMAIL"
 	log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
 }
 
