@@ -125,7 +125,7 @@ step fixes-tags fixes_known
 # Every patch is authored and signed off by the project's one identity,
 # and by no one else.
 identity() {
-	local id="xen-restrict developers <xen-restrict@invalid>" p b bad=0
+	local id="$XR_NAME <$XR_EMAIL>" p b bad=0
 	for p in $patches; do
 		b=$(basename "$p")
 		grep -qxF "From: $id" "$p" || { echo "$b: not authored by $id"; bad=1; }

@@ -4,6 +4,9 @@
 XR_CACHE=${XR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-restrict}
 # Per-run logs and build products of this checkout.
 XR_OUT=${XR_OUT:-$TOP/out}
+# The one identity that authors and signs off every patch of the series.
+XR_NAME="xen-restrict developers"
+XR_EMAIL="xen-restrict@invalid"
 # ccache keys on the command line and directory; make paths inside the
 # checkout relative so that a fresh clone elsewhere hits the same cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}

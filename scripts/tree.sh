@@ -25,10 +25,9 @@ load_versions
 
 XR_TREE=${XR_TREE:-$TOP/linux}
 PATCHES=$TOP/patches
-AUTHOR="xen-restrict developers <xen-restrict@invalid>"
 
-export GIT_AUTHOR_NAME="xen-restrict developers"
-export GIT_AUTHOR_EMAIL="xen-restrict@invalid"
+export GIT_AUTHOR_NAME=$XR_NAME
+export GIT_AUTHOR_EMAIL=$XR_EMAIL
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME
 export GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 
@@ -141,8 +140,8 @@ cmd_tree() {
 	git -C "$XR_TREE" config branch.work.description "$(cover_description)"
 	# Commits made in the tree, by hand or with `git commit -s`, are the
 	# project's: check.sh refuses a patch authored or signed by anyone else.
-	git -C "$XR_TREE" config user.name "${AUTHOR% <*}"
-	git -C "$XR_TREE" config user.email "$GIT_AUTHOR_EMAIL"
+	git -C "$XR_TREE" config user.name "$XR_NAME"
+	git -C "$XR_TREE" config user.email "$XR_EMAIL"
 	log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
 }
 
