@@ -42,7 +42,7 @@ elif [ -f /lib/stock-modules/xenfs.ko ]; then
 fi
 mount -t xenfs xenfs /proc/xen || fatal "cannot mount xenfs"
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-grep -E '^(xen_privcmd|xen_evtchn|xen_gntdev|xen_gntalloc|xenfs) ' /proc/modules >$R/modules
+grep -E '^(xen_pin|xen_privcmd|xen_evtchn|xen_gntdev|xen_gntalloc|xenfs) ' /proc/modules >$R/modules
 stamp drivers-loaded
 
 # The toolstack.

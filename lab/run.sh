@@ -65,12 +65,13 @@ initrd=$W/initrd.gz
 cat "$root/dom0.cpio.gz" >"$initrd"
 [ "$HVM" = 0 ] || cat "$root/hvm.cpio.gz" >>"$initrd"
 
-# The drivers under test, for the kernel that will run.  xen-evtchn loads
-# first: the others use its evtchn_get_own_for_domain().
+# The drivers under test, for the kernel that will run.  xen-pin loads
+# first, as all four use it, then xen-evtchn: the others use its
+# evtchn_get_own_for_domain().
 case $KERNEL in
 stock)
 	stage=$("$TOP/scripts/oot.sh")
-	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
+	for m in xen-pin xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
 		cp "$stage/$m.ko" "$SHARE/modules/"
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done
@@ -80,7 +81,7 @@ stock)
 lab | debug)
 	vmlinuz=$LABK/arch/x86/boot/bzImage
 	[ -f "$vmlinuz" ] || die "no lab kernel at $LABK; run 'make lab-kernel'"
-	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
+	for m in xen-pin xen-evtchn xen-privcmd xen-gntdev xen-gntalloc; do
 		cp "$LABK/drivers/xen/$m.ko" "$SHARE/modules/"
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done

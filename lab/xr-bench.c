@@ -54,7 +54,7 @@ static int op_xen_version(struct side *s, unsigned int n)
 
 static int op_query(struct side *s, unsigned int n)
 {
-	struct privcmd_restrict_query q;
+	struct xen_restrict_query q;
 
 	return rc_of(privcmd_query(s->privcmd, &q));
 }
@@ -303,8 +303,8 @@ static int open_side(struct side *s, int pinned)
 	if (!pinned)
 		return 0;
 	if (privcmd_restrict(s->privcmd, g.target) ||
-	    xen_dev_pin(s->gntdev, IOCTL_GNTDEV_RESTRICT, g.target) ||
-	    xen_dev_pin(s->gntalloc, IOCTL_GNTALLOC_RESTRICT, g.target) ||
+	    xen_dev_pin(s->gntdev, IOCTL_GNTDEV_RESTRICT_PIN, g.target) ||
+	    xen_dev_pin(s->gntalloc, IOCTL_GNTALLOC_RESTRICT_PIN, g.target) ||
 	    ioctl(s->evtchn, IOCTL_EVTCHN_RESTRICT_DOMID, &r))
 		return -1;
 	return 0;

@@ -48,8 +48,8 @@ static const struct {
 
 static void query(int fd, size_t d, const char *num)
 {
-	struct xen_dev_restrict_query q = { 0 };
-	struct privcmd_restrict_query pq;
+	struct xen_restrict_query q = { 0 };
+	struct xen_restrict_query pq;
 	int rc;
 
 	if (!devs[d].query) {

@@ -12,7 +12,7 @@
 # base plus the series) with the stock .config and kernel release, and the
 # stock Module.symvers is used so that symbol CRCs match the stock kernel.
 #
-# Output: $XR_OUT/oot/{xen-privcmd,xen-evtchn,xen-gntdev,xen-gntalloc}.ko
+# Output: $XR_OUT/oot/{xen-pin,xen-privcmd,xen-evtchn,xen-gntdev,xen-gntalloc}.ko
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +22,7 @@ load_versions
 XR_TREE=${XR_TREE:-$TOP/linux}
 PREP=$XR_OUT/stock-prep
 STAGE=$XR_OUT/oot
-MODS="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
+MODS="xen-pin xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 
 [ -f "$XR_TREE/Makefile" ] || die "no tree at $XR_TREE; run 'make tree' first"
 

@@ -4,7 +4,7 @@
     scripts/threat-tests.py TREE
 
 Reads the last cell ("Tests") of each row of the list-tables in
-TREE/Documentation/userspace-api/xen-restrict-threat-model.rst.  In it,
+TREE/Documentation/userspace-api/xen-restrict.rst.  In it,
 ``file.c`` names a kselftest file in tools/testing/selftests/xen/, and
 the names after it belong to it: ``fixture.name`` is TEST_F(fixture, name)
 and ``name`` is TEST(name).  ``suite/case`` is a KUnit case of a suite in
@@ -18,7 +18,7 @@ import sys
 
 tree = sys.argv[1]
 doc = os.path.join(tree, "Documentation/userspace-api/"
-                   "xen-restrict-threat-model.rst")
+                   "xen-restrict.rst")
 stdir = os.path.join(tree, "tools/testing/selftests/xen")
 
 tests = {}

@@ -189,7 +189,7 @@ cmd_export() {
 	tmp=$(mktemp -d)
 	git -C "$XR_TREE" format-patch -q --cover-letter --no-signature \
 		--zero-commit --cover-from-description=subject -o "$tmp" \
-		--subject-prefix="PATCH xen-restrict" base..HEAD
+		--subject-prefix="PATCH v2 xen-restrict" base..HEAD
 	# The cover letter carries the newest patch's date, not the time of
 	# export, so that re-exporting an unchanged series changes nothing.
 	local d
