@@ -230,20 +230,6 @@ if [ "$LAB_MODE" = bench ]; then
 	finish
 fi
 
-# KUnit suites, when the kernel has KUnit (the lab kernel).
-if [ -d /share/modules/kunit ]; then
-	for m in /share/modules/kunit/*.ko; do
-		[ -f "$m" ] || continue
-		insmod $m >>$R/kunit-insmod.log 2>&1 ||
-			echo "insmod $m failed" >>$R/kunit-insmod.log
-	done
-	for d in /sys/kernel/debug/kunit/*/; do
-		[ -f $d/results ] || continue
-		s=$(basename $d)
-		cp $d/results $R/kunit-$s.tap
-	done
-fi
-stamp kunit
 
 # The deprivileged QEMU's proofs (lab/hvm-checks.sh).
 if [ "$HVM" = 1 ]; then

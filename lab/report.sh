@@ -4,8 +4,8 @@
 #   lab/report.sh RUN_DIR [SECONDS]
 #
 # Reads RUN_DIR/share/results: kselftest-*.tap (kselftest harness TAP),
-# lab-*.tap (the lab's own checks, e.g. the HVM guest's),
-# kunit-*.tap (KUnit debugfs results) and user.rc.  The demonstration
+# lab-*.tap (the lab's own checks, e.g. the HVM guest's) and user.rc.
+# (KUnit runs under kunit.py in make check, not in the lab.)  The demonstration
 # (demo.log, demo.rc) is shown under the table, not counted.  Writes
 # RUN_DIR/summary as "passed failed skipped" and exits non-zero when
 # anything failed or nothing ran.
@@ -63,42 +63,6 @@ if grep -q '^HVM=1$' "$W/share/lab.env" 2>/dev/null && [ ! -s "$R/fatal" ] &&
 	for n in hvm hvm-after; do
 		[ -f "$R/lab-$n.tap" ] || add "lab $n" 0 1 0 "the HVM checks did not run"
 	done
-fi
-
-# KUnit: count the leaves, i.e. each parameter of a parameterised case;
-# a result line is a parent when the result line before it is deeper.
-kunit_counts() {
-	awk '
-	match($0, /^ *(not )?ok [0-9]+ /) {
-		ind = match($0, /[^ ]/) - 1
-		parent = (prev >= 0 && prev > ind)
-		prev = ind
-		if (parent) next
-		if ($0 ~ /# SKIP/) s++
-		else if ($0 ~ /^ *not ok/) f++
-		else p++
-	}
-	BEGIN { prev = -1 }
-	END { printf "%d %d %d\n", p, f, s }' "$1"
-}
-for t in "$R"/kunit-*.tap; do
-	[ -f "$t" ] || continue
-	n=${t##*/kunit-}
-	n=${n%.tap}
-	read -r p f s < <(kunit_counts "$t")
-	note=""
-	if ! grep -qE '^(not )?ok [0-9]+ ' "$t"; then
-		f=$((f + 1))
-		note="suite did not finish"
-	fi
-	add "kunit $n" $p $f $s "$note"
-	while read -r l; do
-		fails+=("  $l")
-	done < <(grep -E '^ *not ok [0-9]+ ' "$t" | sed 's/^ *//' || true)
-done
-
-if grep -q failed "$R/kunit-insmod.log" 2>/dev/null; then
-	add "kunit modules" 0 1 0 "$(grep -m1 failed "$R/kunit-insmod.log")"
 fi
 
 if [ -f "$R/user.rc" ]; then

@@ -86,8 +86,6 @@ lab | debug)
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done
 	cp "$LABK/drivers/xen/xenfs/xenfs.ko" "$SHARE/modules/"
-	mkdir -p "$SHARE/modules/kunit"
-	find "$LABK/drivers/xen" -name '*kunit*.ko' -exec cp {} "$SHARE/modules/kunit/" \;
 	;;
 esac
 

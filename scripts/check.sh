@@ -230,6 +230,19 @@ oot_build() {
 }
 step oot oot_build
 
+# The KUnit suites of the series' pure decisions (the pin, privcmd's
+# allowlists), which need no hypervisor, the kernel's way: kunit.py builds
+# a small x86_64 kernel from drivers/xen/.kunitconfig and boots it under
+# QEMU.
+kunit_run() {
+	(cd "$XR_TREE" && python3 tools/testing/kunit/kunit.py run \
+		--arch=x86_64 --kunitconfig=drivers/xen \
+		--build_dir="$XR_OUT/kunit" --jobs="$(nproc)" --timeout=900 \
+		--make_options "CC=$CCW")
+}
+step kunit kunit_run &&
+	grep -h 'Testing complete' "$C/kunit.log" | sed 's/^/      /'
+
 # The lab, on both dom0 kernels.  Each run's own tests are counted.
 lab_run() {
 	local k=$1 s
