@@ -240,8 +240,13 @@ kunit_run() {
 		--build_dir="$XR_OUT/kunit" --jobs="$(nproc)" --timeout=900 \
 		--make_options "CC=$CCW")
 }
-step kunit kunit_run &&
+# Each KUnit case passed counts, as each kselftest case does.
+if step kunit kunit_run; then
 	grep -h 'Testing complete' "$C/kunit.log" | sed 's/^/      /'
+	kp=$(sed -nE 's/.*Testing complete\. Ran [0-9]+ tests: passed: ([0-9]+).*/\1/p' \
+		"$C/kunit.log" | tail -1)
+	PASS=$((PASS + ${kp:-0}))
+fi
 
 # The lab, on both dom0 kernels.  Each run's own tests are counted.
 lab_run() {
