@@ -13,14 +13,15 @@ ST=$XR_OUT/selftests
 
 [ -d "$XR_TREE/tools/testing/selftests/xen" ] ||
 	die "no tools/testing/selftests/xen in $XR_TREE; run 'make tree'"
-rm -rf "$ST"
-mkdir -p "$ST" "$SHARE/selftests" "$SHARE/bin"
+rm -rf "$ST" "$SHARE/kselftest"
+mkdir -p "$ST" "$SHARE/kselftest" "$SHARE/bin"
+# The kselftest way: the selftests' install target (what
+# kselftest_install.sh runs, for the xen target only) builds them and
+# installs them with run_kselftest.sh and kselftest-list.txt.
 CFLAGS=-Werror make -C "$XR_TREE/tools/testing/selftests" TARGETS=xen O="$ST" \
-	all
-for t in "$ST"/kselftest/xen/*; do
-	[ -x "$t" ] && [ -f "$t" ] && cp "$t" "$SHARE/selftests/"
-done
-ls "$SHARE"/selftests/* >/dev/null || die "no selftest binaries were built"
+	KSFT_INSTALL_PATH="$SHARE/kselftest" install
+grep -q '^xen:' "$SHARE/kselftest/kselftest-list.txt" ||
+	die "no xen selftests were installed"
 gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-demo" "$TOP/lab/xr-demo.c"
 gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \

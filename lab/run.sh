@@ -57,7 +57,7 @@ if [ ! -f "$xen" ]; then
 fi
 
 rm -rf "$W"
-mkdir -p "$SHARE"/{lab,modules,results,selftests,bin}
+mkdir -p "$SHARE"/{lab,modules,results,kselftest,bin}
 cp "$TOP/lab/dom0-main.sh" "$TOP/lab/hvm-checks.sh" "$SHARE/lab/"
 # dom0's initramfs: its userspace, then what serves the HVM guest, then
 # (stock kernel) the modules it needs before the share is up.
