@@ -35,9 +35,9 @@
 
 static const struct {
 	const char *path, *class;
-	unsigned long query;	/* 0: privcmd's own query */
+	unsigned long query;
 } devs[] = {
-	{ PRIVCMD_PATH, "privcmd", 0 },
+	{ PRIVCMD_PATH, "privcmd", IOCTL_PRIVCMD_RESTRICT_QUERY },
 	{ EVTCHN_PATH, "evtchn", IOCTL_EVTCHN_RESTRICT_QUERY },
 	{ GNTDEV_PATH, "gntdev", IOCTL_GNTDEV_RESTRICT_QUERY },
 	{ GNTALLOC_PATH, NULL, IOCTL_GNTALLOC_RESTRICT_QUERY },
@@ -49,24 +49,13 @@ static const struct {
 static void query(int fd, size_t d, const char *num)
 {
 	struct xen_restrict_query q = { 0 };
-	struct xen_restrict_query pq;
-	int rc;
 
-	if (!devs[d].query) {
-		rc = privcmd_query(fd, &pq);
-		if (!rc)
-			printf("%s fd %s: domid %u classes %#x denials %u\n",
-			       devs[d].path, num, pq.domid, pq.classes,
-			       pq.denials);
-	} else {
-		rc = ioctl(fd, devs[d].query, &q);
-		if (!rc)
-			printf("%s fd %s: domid %u denials %u\n",
-			       devs[d].path, num, q.domid, q.denials);
-	}
-	if (rc)
+	if (ioctl(fd, devs[d].query, &q))
 		printf("%s fd %s: query failed: %s\n", devs[d].path, num,
 		       strerror(errno));
+	else
+		printf("%s fd %s: domid %u classes %#x denials %u\n",
+		       devs[d].path, num, q.domid, q.classes, q.denials);
 }
 
 int main(int argc, char **argv)
