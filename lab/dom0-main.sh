@@ -130,13 +130,41 @@ device_model_override = "/lab/hvm/qemu-dm"
 on_crash = "preserve"
 on_reboot = "preserve"
 EOF
+	# The pty QEMU made for the guest's 16550, as libxl published it.
+	# Once in CI, after "xl create" had succeeded, the key was not
+	# there to read; wait for it a while before giving up.
+	hvm_tty() {
+		local id n=0
+		while [ $n -lt 30 ]; do
+			id=$(xl domid hvm-target 2>/dev/null) &&
+				xenstore-read /local/domain/$id/serial/0/tty 2>/dev/null &&
+				return 0
+			n=$((n + 1))
+			sleep 1
+		done
+		return 1
+	}
 	start_hvm() {
 		create hvm-target
 		# xenconsoled logs only PV consoles; the guest's 16550 is
 		# QEMU's pty.  Read it raw (no CR/LF translation), into the
-		# log the wait reads.
-		tty=$(xenstore-read /local/domain/$(xl domid hvm-target)/serial/0/tty) ||
-			fatal "QEMU published no serial pty for hvm-target"
+		# log the wait reads.  If the pty never shows, keep what the
+		# toolstack saw, and create the guest once more.
+		if ! tty=$(hvm_tty); then
+			{
+				xl list
+				xenstore-ls -f /local/domain
+			} >$R/hvm-no-tty-try1.txt 2>&1
+			cp /var/log/xen/qemu-dm-hvm-target.log \
+				$R/qemu-dm-hvm-target-no-tty.log 2>/dev/null
+			echo "QEMU published no serial pty for hvm-target in 30 s; destroyed and created again" \
+				>>$R/setup-retries
+			xl destroy hvm-target >/dev/null 2>&1
+			sleep 2
+			create hvm-target
+			tty=$(hvm_tty) ||
+				fatal "QEMU published no serial pty for hvm-target, twice (see hvm-no-tty-try1.txt)"
+		fi
 		stty -F $tty raw -echo
 		(while :; do cat $tty; sleep 1; done) \
 			>/var/log/xen/console/guest-hvm-target.log 2>>$R/hvm-serial.err &
