@@ -9,29 +9,34 @@
 #   scripts/deps.sh lock        rewrite the sha256 column from the archive index
 #   scripts/deps.sh bump        rewrite deps.lock to the newest served version
 #                               of each series, except the kernel (see below)
-#   scripts/deps.sh newest-kernel       print the newest served 6.12.y base
+#   scripts/deps.sh newest-kernel       print the newest served base of
+#                               $SERIES (7.3.y or 6.12.y)
 #   scripts/deps.sh kernel-at VERSION   lock lines of the kernel packages of
-#                               one served linux-source-6.12 VERSION
+#                               one served linux-source-$SERIES VERSION
 #   scripts/deps.sh set-kernel VERSION  write those lines into deps.lock
 #   scripts/deps.sh unpack-at P VERSION unpack a served version of P
 #
 # deps.lock records what was last tested.  Packages that share one locked
 # version (the kernel's five, Xen's fourteen, e2fsprogs' two, ...) form a
-# group and always move together.  When the archive still serves a group's
+# group and always move together; each series' kernel (source, stock
+# image and modules, headers, kbuild) is one such group.  When the archive still serves a group's
 # locked versions they are used and checked against deps.lock's sha256.
 # When it does not, the group moves to the newest version the archive
 # serves in the same series: the same package names (which carry the
 # soname), the same epoch and the same major.minor upstream version (Xen
-# 4.20.x, glibc 2.41, kernel 6.12.y).  The kernel packages carry their ABI
-# in their names (linux-image-6.12.117+deb13-amd64-unsigned); they follow
-# the linux-source-6.12 version, so the stock image, headers, kbuild and
-# source are always one and the same 6.12.y.  A moved package is checked
+# 4.20.x, glibc 2.41, kernel 6.12.y or 7.3.y).  The kernel packages carry
+# their ABI in their names (linux-image-6.12.117+deb13-amd64-unsigned,
+# linux-modules-7.3.4+deb13-amd64); they follow their linux-source-X.Y
+# version, so each series' stock image, headers, kbuild and source are
+# always one and the same X.Y.z.  A package locked from trixie-backports
+# (the 7.3 kernel) follows trixie-backports; every other package follows
+# trixie and never moves to a backport.  A moved package is checked
 # against the sha256 in apt's index, whose Release file apt has verified
 # with Debian's archive key.  One notice names both versions.
 #
-# The kernel group is never moved by `bump`: the base of the series moves
-# with `make rebase` (scripts/tree.sh rebase), which also rewrites its lock
-# lines.
+# The kernel groups are never moved by `bump`: the base of each series moves
+# with `make rebase SERIES=X.Y` (scripts/tree.sh rebase), which also
+# rewrites its lock lines.
 #
 # A private apt configuration under $XR_CACHE/apt is used, so the host's apt
 # configuration is never changed.  The archive address is read from the host's
@@ -46,8 +51,10 @@ DEBS=$XR_CACHE/debs
 LOCK=${XR_LOCK:-$TOP/deps.lock}
 RESOLVED=$XR_OUT/deps.resolved
 VERSIONS=$XR_OUT/versions.txt
-# The kernel series the project follows, and the one package that names it.
-KSERIES=6.12
+# The kernel series of the command line's kernel (newest-kernel, kernel-at,
+# set-kernel), and the one package that names it.  Functions that work on a
+# lock group set both for the group's own series (kernel_series).
+KSERIES=$SERIES
 KSRC=linux-source-$KSERIES
 
 host_uri() {
@@ -83,8 +90,13 @@ apt_setup() {
 	{
 		echo "deb [arch=amd64 signed-by=$key] $main trixie main"
 		echo "deb [arch=amd64 signed-by=$key] $main trixie-updates main"
+		echo "deb [arch=amd64 signed-by=$key] $main trixie-backports main"
 		echo "deb [arch=amd64 signed-by=$key] $sec trixie-security main"
-	} >"$APTDIR/etc/sources.list"
+	} >"$APTDIR/etc/sources.list.new"
+	# Other sources than the index was fetched for: fetch it again.
+	cmp -s "$APTDIR/etc/sources.list.new" "$APTDIR/etc/sources.list" ||
+		rm -f "$APTDIR/state/updated"
+	mv "$APTDIR/etc/sources.list.new" "$APTDIR/etc/sources.list"
 	cat >"$APTDIR/apt.conf" <<EOF
 Dir::Etc "$APTDIR/etc";
 Dir::Etc::sourcelist "$APTDIR/etc/sources.list";
@@ -114,7 +126,7 @@ apt_refresh() {
 	[ -z "$APT_FRESH" ] || return 0
 	apt_setup
 	[ -z "$APT_FRESH" ] || return 0
-	log "apt-get update (private configuration, trixie)"
+	log "apt-get update (private configuration, trixie and trixie-backports)"
 	# --error-on=any: an unreachable mirror or a suite that failed to
 	# download is an error, not a warning on a stale index.
 	if ! apt-get -q --error-on=any update >"$APTDIR/update.log" 2>&1 ||
@@ -148,10 +160,13 @@ index_sha() {
 		awk '/^SHA256:/ && s == "" { s = $2 } END { if (s != "") print s }'
 }
 
-# served PKG: every version of PKG the archive serves, one per line.
+# served PKG LOCKVER: every version of PKG the archive serves, one per
+# line, from trixie-backports only if LOCKVER is from there.
 served() {
 	apt-cache madison "$1" 2>/dev/null |
-		awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
+		awk -F'|' -v bpo="$(case $2 in *~bpo*) echo 1 ;; *) echo 0 ;; esac)" '
+		{ gsub(/ /, "", $2) }
+		bpo == ($2 ~ /~bpo/) { print $2 }' | sort -u
 }
 
 # series_of VER: epoch and major.minor of the upstream version.
@@ -180,24 +195,37 @@ newest() {
 	echo "$best"
 }
 
-# kernel_abi_at VER: the ABI name (6.12.117+deb13) of the amd64 image that
-# the linux source package VER built, e.g. 6.12.115-2 -> 6.12.115+deb13.1.
+# kernel_abi_at VER: the ABI name (6.12.117+deb13) of the kernel that the
+# linux source package VER built, e.g. 6.12.115-2 -> 6.12.115+deb13.1, read
+# off its linux-kbuild package, which every series has.
 kernel_abi_at() {
 	local ver=$1 names
-	names=$(apt-cache pkgnames "linux-image-$KSERIES." 2>/dev/null |
-		grep -E "^linux-image-${KSERIES//./\\.}\.[0-9]+\+[a-z0-9.]+-amd64-unsigned\$" || true)
+	names=$(apt-cache pkgnames "linux-kbuild-$KSERIES." 2>/dev/null |
+		grep -E "^linux-kbuild-${KSERIES//./\\.}\.[0-9]+\+[a-z0-9.]+\$" || true)
 	[ -n "$names" ] || return 0
 	# shellcheck disable=SC2086
 	apt-cache show $names 2>/dev/null | awk -v v="$ver" '
 		/^Package:/ { p = $2 }
-		/^Version:/ && $2 == v { sub(/^linux-image-/, "", p);
-			sub(/-amd64-unsigned$/, "", p); print p }' | sort -u
+		/^Version:/ && $2 == v { sub(/^linux-kbuild-/, "", p); print p }' |
+		sort -u
 }
 
 # The kernel group's ABI as deps.lock records it.
 lock_kernel_abi() {
-	lock_entries | awk '{ print $1 }' |
-		sed -nE 's/^linux-image-(.*)-amd64-unsigned$/\1/p' | sed -n 1p
+	local kver
+	kver=$(lock_entries | awk -v p="$KSRC" '$1 == p { print $2 }')
+	lock_entries | awk -v v="$kver" '$2 == v { print $1 }' |
+		sed -nE 's/^linux-kbuild-(.*)$/\1/p' | sed -n 1p
+}
+
+# kernel_series LOCKVER: set KSERIES and KSRC to the series of a kernel
+# group; fails for any other group.
+kernel_series() {
+	local src
+	src=$(group_members "$1" | awk '$1 ~ /^linux-source-[0-9]+\.[0-9]+$/ { print $1 }')
+	[ -n "$src" ] || return 1
+	KSRC=$src
+	KSERIES=${src#linux-source-}
 }
 
 # kernel_at VER: "pkg ver sha lockpkg lockver" for every package of
@@ -206,7 +234,7 @@ lock_kernel_abi() {
 kernel_at() {
 	local ver=$1 abi old kver pkg lpkg lver sum n
 	old=$(lock_kernel_abi)
-	[ -n "$old" ] || die "deps.lock has no linux-image-*-amd64-unsigned entry"
+	[ -n "$old" ] || die "deps.lock has no linux-kbuild entry for $KSRC"
 	kver=$(lock_entries | awk -v p="$KSRC" '$1 == p { print $2 }')
 	[ -n "$kver" ] || die "deps.lock has no $KSRC entry"
 	abi=$(kernel_abi_at "$ver")
@@ -221,11 +249,12 @@ kernel_at() {
 	done < <(lock_entries)
 }
 
-# newest_kernel: the newest served linux-source-6.12 whose image, headers
-# and kbuild are all served at the same version.
+# newest_kernel: the newest served linux-source-$KSERIES whose image,
+# headers and kbuild are all served at the same version.
 newest_kernel() {
-	local v
-	for v in $(served "$KSRC" | while read -r v; do
+	local v lv
+	lv=$(lock_entries | awk -v p="$KSRC" '$1 == p { print $2 }')
+	for v in $(served "$KSRC" "$lv" | while read -r v; do
 		in_series "$v" "$KSERIES" && echo "$v"
 	done | sort_versions_desc); do
 		if kernel_at "$v" >/dev/null; then
@@ -287,7 +316,7 @@ group_members() {
 }
 
 is_kernel_group() {
-	group_members "$1" | awk '{ print $1 }' | grep -qxF "$KSRC"
+	kernel_series "$1"
 }
 
 # The previous run's resolution of a group: "pkg ver sha lockpkg lockver"
@@ -354,7 +383,7 @@ newest_in_series() {
 	local lver=$1 series first v ok pkg new=
 	series=$(series_of "$lver")
 	first=$(group_members "$lver" | awk 'NR == 1 { print $1 }')
-	for v in $(served "$first"); do
+	for v in $(served "$first" "$lver"); do
 		in_series "$v" "$series" || continue
 		ok=1
 		while read -r pkg _; do
@@ -403,11 +432,13 @@ move_group() {
 }
 
 write_versions() {
-	local r=$1 src img xen moved
-	src=$(awk -v p="$KSRC" '$1 == p { print $2 }' "$r")
-	img=$(awk '$1 ~ /^linux-image-.*-amd64-unsigned$/ { print $1 }' "$r")
-	img=${img#linux-image-}
-	img=${img%-unsigned}
+	local r=$1 kernels xen moved
+	# Per series: "kernel base linux-source-X.Y V, stock dom0 kernel R".
+	kernels=$(awk '$1 ~ /^linux-source-/ { src[$2] = $1 }
+		$1 ~ /^linux-kbuild-/ { abi[$2] = $1 }
+		END { for (v in src) { a = abi[v]; sub(/^linux-kbuild-/, "", a)
+			printf "%s%s %s (stock dom0 kernel %s-amd64)",
+				(n++ ? "; " : ""), src[v], v, a } }' "$r")
 	xen=$(awk '$1 ~ /^xen-hypervisor-/ { print $2 }' "$r")
 	# One entry per moved group: its first package, the group's size.
 	moved=$(awk '$1 != $4 || $2 != $5 {
@@ -417,8 +448,7 @@ write_versions() {
 			printf "%s%s%s %s -> %s", (i > 1 ? "; " : ""), first[k],
 				(n[k] > 1 ? " (+" (n[k] - 1) ")" : ""), k, to[k] } }' "$r")
 	{
-		echo "tested on: kernel base $KSRC $src; stock dom0 kernel $img;" \
-			"Xen $xen"
+		echo "tested on: kernel bases $kernels; Xen $xen"
 		echo "moved past deps.lock: ${moved:-nothing, every package as pinned}"
 	} >"$VERSIONS"
 }
@@ -479,8 +509,8 @@ cmd_lock() {
 	install_lock "$tmp"
 }
 
-# bump: every group but the kernel to the newest served version of its
-# series; prints the newest kernel base on stdout for `make bump`.
+# bump: every group but the kernels to the newest served version of its
+# series (scripts/tree.sh bump then moves each series' kernel).
 cmd_bump() {
 	apt_refresh
 	local tmp lver pkg new first changed=0
@@ -514,7 +544,6 @@ cmd_bump() {
 	fi
 	install_lock "$tmp"
 	log "bump: $changed group(s) moved"
-	newest_kernel || die "the archive serves no complete $KSERIES.y kernel"
 }
 
 # unpack_at PKG VER: unpack a version that deps.lock does not (yet) name,
