@@ -2,22 +2,29 @@
 # guest domain, and the lab that tests it against a real Xen hypervisor.
 #
 #   make lab          boot the lab with the stock kernel and run the tests
-#   make check        everything: series, static checks, both lab kernels
+#   make check        both series' static checks and stock-kernel labs,
+#                     and the 7.3 series' lab, KUnit and debug kernels
+#   make check-all    the same, with 6.12's lab, KUnit and debug kernels
 #   make bench        what a pinned handle costs, pinned against unpinned
+#
+# SERIES=7.3 (the upstream series, the default) or SERIES=6.12 (its
+# backport) picks the series, its tree linux-$(SERIES)/ and its stock
+# kernel for every target but check and check-all.
 #
 # See README.md for the rest.
 
 SHELL := /bin/bash
 
+SERIES ?= 7.3
 KERNEL ?= stock
 RUN ?=
 # HVM=0: the lab without its HVM guest (quicker); make check always runs it.
 HVM ?= 1
-export KERNEL RUN HVM
+export SERIES KERNEL RUN HVM
 
 BASE ?=
 
-.PHONY: all deps fetch tree have-tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell bench check clean
+.PHONY: all deps fetch tree have-tree export verify rebase bump oot lab-kernel lab-kernel-debug lab lab-shell bench check check-all clean
 
 all: lab
 
@@ -30,11 +37,11 @@ fetch: deps
 tree: fetch
 	@scripts/tree.sh tree
 
-# The fast loop builds linux/ as it stands, uncommitted edits included:
-# only when there is no tree yet is one made from patches/.  `make tree`
-# makes it again from patches/.
+# The fast loop builds linux-$(SERIES)/ as it stands, edits included:
+# only when there is no tree yet is one made from patches/$(SERIES)/.
+# `make tree` makes it again from patches/$(SERIES)/.
 have-tree: fetch
-	@[ -d linux/.git ] || scripts/tree.sh tree
+	@[ -d linux-$(SERIES)/.git ] || scripts/tree.sh tree
 
 export:
 	@scripts/tree.sh export
@@ -42,7 +49,8 @@ export:
 verify:
 	@scripts/tree.sh verify
 
-# Move linux/, patches/ and deps.lock's kernel onto another served 6.12.y.
+# Move linux-$(SERIES)/, patches/$(SERIES)/ and deps.lock's kernel of that
+# series onto another served base: make rebase SERIES=6.12 BASE=6.12.118-1.
 rebase: fetch
 	@scripts/tree.sh rebase $(BASE)
 
@@ -74,6 +82,9 @@ bench: have-tree $(if $(filter lab,$(KERNEL)),lab-kernel) $(if $(filter debug,$(
 
 check: deps
 	@scripts/check.sh
+
+check-all: deps
+	@CHECK=all scripts/check.sh
 
 clean:
 	rm -rf out

@@ -7,9 +7,8 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
-XR_TREE=${XR_TREE:-$TOP/linux}
 SHARE=$1
-ST=$XR_OUT/selftests
+ST=$XR_OUT/selftests-$SERIES
 
 [ -d "$XR_TREE/tools/testing/selftests/xen" ] ||
 	die "no tools/testing/selftests/xen in $XR_TREE; run 'make tree'"

@@ -9,15 +9,17 @@
 #                   qemu-system-xen with the libraries it links, hvmloader,
 #                   SeaBIOS and the two QEMU data files libxl's command
 #                   line needs; appended to dom0's initramfs unless HVM=0
-#   stock-mods.cpio.gz  the stock kernel's modules that dom0 needs before
-#                   the 9p share is up (9p, xenfs)
+#   stock-mods-X.Y.cpio.gz  each series' stock kernel's modules that dom0
+#                   needs before the 9p share is up (9p, xenfs)
+#
+# The guests run the 6.12 stock kernel whichever series dom0 runs.
 #
 # Each is rebuilt only when its inputs change; prints the directory.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
-load_versions
+load_versions 6.12
 
 # Runtime packages that make up the dom0 userspace.
 DOM0_PKGS="busybox-static libc6 libgcc-s1 libyajl2 libext2fs2t64 libcom-err2
@@ -31,7 +33,6 @@ HVM_PKGS="qemu-system-xen libatomic1 libcap2 libfdt1 libffi8 libglib2.0-0t64
 libgstreamer-plugins-base1.0-0 libgstreamer1.0-0 libjpeg62-turbo liblz4-1
 libopus0 liborc-0.4-0t64 libpcre2-8-0 libpixman-1-0 libsasl2-2
 libspice-server1 libssl3t64 libstdc++6 libudev1 libusb-1.0-0 libxxhash0"
-STOCK_IMAGE=linux-image-$KREL-unsigned
 # Stock modules loaded before the share is mounted, in dependency order.
 STOCK_MODS="fs/netfs/netfs.ko net/9p/9pnet.ko net/9p/9pnet_virtio.ko
 fs/9p/9p.ko"
@@ -73,8 +74,7 @@ build_guest() {
 	cp "$TOP/lab/rootfs/guest-init" "$root/init"
 	chmod 755 "$root/init"
 	# The guests grant pages to dom0 with the stock gntalloc driver.
-	d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/lib/modules/$KREL/kernel
-	[ -d "$d" ] || d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/usr/lib/modules/$KREL/kernel
+	d=$(stock_modules)
 	if [ -f "$d/$m.xz" ]; then
 		xz -dc "$d/$m.xz" >"$root/lib/xen-gntalloc.ko"
 	else
@@ -123,8 +123,8 @@ build_dom0() {
 	xen-qemuuser-shared:x:900:900:QEMU:/nonexistent:/bin/false
 	EOF
 	printf 'root:x:0:\nxen-qemuuser-shared:x:900:\n' >"$root/etc/group"
-	d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")
-	cp "$d/boot/vmlinuz-$KREL" "$root/lab/guest/vmlinuz"
+	cp "$("$TOP/scripts/deps.sh" unpack "$STOCK_BOOT")/$STOCK_VMLINUZ" \
+		"$root/lab/guest/vmlinuz"
 	cp "$OUT/guest.cpio.gz" "$root/lab/guest/initrd.gz"
 	mkcpio "$root" "$OUT/dom0.cpio.gz"
 	rm -rf "$root"
@@ -190,11 +190,12 @@ hvm_check_closure() {
 	done
 }
 
+# build_stock_mods SERIES
 build_stock_mods() {
 	local root=$OUT/stock-mods.root d m
 	rm -rf "$root"
-	d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/lib/modules/$KREL/kernel
-	[ -d "$d" ] || d=$("$TOP/scripts/deps.sh" unpack "$STOCK_IMAGE")/usr/lib/modules/$KREL/kernel
+	load_versions "$1"
+	d=$(stock_modules)
 	mkdir -p "$root/lib/stock-modules"
 	for m in $STOCK_MODS drivers/xen/xenfs/xenfs.ko; do
 		if [ -f "$d/$m.xz" ]; then
@@ -204,7 +205,7 @@ build_stock_mods() {
 		fi
 	done
 	for m in $STOCK_MODS; do echo "${m##*/}"; done >"$root/lib/stock-modules/order"
-	mkcpio "$root" "$OUT/stock-mods.cpio.gz"
+	mkcpio "$root" "$OUT/stock-mods-$1.cpio.gz"
 	rm -rf "$root"
 }
 
@@ -214,7 +215,9 @@ if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$h" ]; then
 	build_guest
 	build_dom0
 	build_hvm
-	build_stock_mods
+	for s in $XR_ALL_SERIES; do
+		build_stock_mods "$s"
+	done
 	echo "$h" >"$OUT/stamp"
 fi
 echo "$OUT"

@@ -1,19 +1,22 @@
 #!/bin/bash
 # Run the lab: Xen 4.20 under QEMU (software emulation), a Linux PV dom0 with
-# the series' drivers, two live PV guests, "target" and "bystander", and an
+# the drivers of one series (SERIES=7.3, the default, or 6.12), two live PV guests, "target" and "bystander", and an
 # HVM guest, "hvm-target", served by a deprivileged QEMU in dom0.
 #
 #   lab/run.sh                  stock Debian kernel + out-of-tree drivers
+#                               (SERIES=7.3: Debian's 7.3 from
+#                               trixie-backports; SERIES=6.12: Debian 13's)
 #   KERNEL=lab lab/run.sh       the lab kernel built from the series tree
 #   LAB_MODE=shell lab/run.sh   a dom0 shell once guests are up (make lab-shell)
 #   LAB_MODE=bench lab/run.sh   only the benchmark, BENCH_ROUNDS rounds
-#                               (default 100), reported in $XR_OUT/bench/
+#                               (default 100), reported in
+#                               $XR_OUT/bench-$SERIES/
 #   HVM=0 lab/run.sh            without the HVM guest (a quicker lab)
 #   RUN=path/to/script lab/run.sh   also run a script (and the files beside
 #                               it) in dom0; its status joins the result
 #
 # Prints a result table; exits 0 only if everything passed.  The whole run,
-# console included, is kept under $XR_OUT/lab-$KERNEL/.
+# console included, is kept under $XR_OUT/lab-$SERIES-$KERNEL/.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,12 +30,11 @@ HVM=${HVM:-1}
 # The benchmark's rounds: a short run in the tests, so that it cannot rot.
 BENCH_ROUNDS=${BENCH_ROUNDS:-$([ "$LAB_MODE" = bench ] && echo 100 || echo 3)}
 LAB_TIMEOUT=${LAB_TIMEOUT:-900}
-XR_TREE=${XR_TREE:-$TOP/linux}
-LABK=$XR_OUT/lab-kernel
-[ "${KERNEL:-}" != debug ] || LABK=$XR_OUT/lab-kernel-debug
+LABK=$XR_OUT/lab-kernel-$SERIES
+[ "${KERNEL:-}" != debug ] || LABK=$XR_OUT/lab-kernel-$SERIES-debug
 
-W=$XR_OUT/lab-$KERNEL
-[ "$LAB_MODE" != bench ] || W=$XR_OUT/bench-$KERNEL
+W=$XR_OUT/lab-$SERIES-$KERNEL
+[ "$LAB_MODE" != bench ] || W=$XR_OUT/bench-$SERIES-$KERNEL
 SHARE=$W/share
 CONSOLE=$W/console.log
 
@@ -75,8 +77,8 @@ stock)
 		cp "$stage/$m.ko" "$SHARE/modules/"
 		echo "$m.ko" >>"$SHARE/modules/order"
 	done
-	vmlinuz=$("$TOP/scripts/deps.sh" unpack "linux-image-$KREL-unsigned")/boot/vmlinuz-$KREL
-	cat "$root/stock-mods.cpio.gz" >>"$initrd"
+	vmlinuz=$("$TOP/scripts/deps.sh" unpack "$STOCK_BOOT")/$STOCK_VMLINUZ
+	cat "$root/stock-mods-$SERIES.cpio.gz" >>"$initrd"
 	;;
 lab | debug)
 	vmlinuz=$LABK/arch/x86/boot/bzImage
@@ -141,7 +143,7 @@ rc=0
 # run's beside the lab run, so that the report cannot rot either.
 if [ -s "$SHARE/results/bench.csv" ]; then
 	out=$W/bench-short
-	[ "$LAB_MODE" != bench ] || out=$XR_OUT/bench
+	[ "$LAB_MODE" != bench ] || out=$XR_OUT/bench-$SERIES
 	python3 "$TOP/scripts/bench-report.py" "$SHARE/results/bench.csv" \
 		"$out" >"$W/bench-report.log" 2>&1 || {
 		echo "error: scripts/bench-report.py failed; see $W/bench-report.log" >&2

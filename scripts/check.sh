@@ -1,28 +1,34 @@
 #!/bin/bash
 # make check: everything a submission must pass, ending with the line
-# "N passed, N failed, N skipped".
+# "N passed, N failed, N skipped".  make check-all (CHECK=all) runs the
+# full matrix.
 #
-# Steps, each logged to $XR_OUT/check/<step>.log:
-#   series      patches/ applies to the pristine base, and agrees with the tree
-#   checkpatch  scripts/checkpatch.pl --strict on every patch
+# For each series, 7.3 (upstream) and 6.12 (its backport), steps named
+# "<series> <step>", each logged to $XR_OUT/check/<series>-<step>.log:
+#   series      patches/<series> applies to the pristine base, and agrees
+#               with the tree
+#   checkpatch  the base's scripts/checkpatch.pl --strict on every patch
 #   fixes-tags  every Fixes: id and subject is a checked upstream commit
 #   identity    every patch authored and signed off by the project identity
 #   threat-tests  every test the threat-model table cites exists
 #   bisect      every patch builds drivers/xen/ on its own (W=1)
 #   warnings    W=1 and sparse C=2 on drivers/xen/: nothing new against base
+#   oot         the drivers build out of tree for the series' stock kernel
+#   lab-stock   the lab on that stock kernel + the out-of-tree drivers
+# and, for 7.3 (for both series with CHECK=all):
 #   lab-kernel  the lab kernel builds from the series tree
-#   oot         the four drivers build out of tree for the stock kernel
-#   lab-stock   the lab on the stock kernel + out-of-tree drivers
-#   lab-lab     the lab on the lab kernel (KUnit included)
+#   kunit       the KUnit suites, by kunit.py
+#   lab-lab     the lab on the lab kernel
 #   lab-kernel-debug  the lab kernel with KASAN, UBSAN, lockdep, KFENCE,
 #               kmemleak and atomic-sleep checks (lab/kernel-debug.config)
 #   lab-debug   the lab on it; any report of those detectors fails it
+# and once:
+#   backport    the two series are the same patches, in the same order
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
-XR_TREE=${XR_TREE:-$TOP/linux}
-export XR_TREE
+CHECK=${CHECK:-}
 C=$XR_OUT/check
 rm -rf "$C"
 mkdir -p "$C"
@@ -72,28 +78,22 @@ step fetch "$TOP/scripts/deps.sh" fetch || finish
 # Say so when the archive made a group move past deps.lock.
 grep '^notice:' "$C/fetch.log" | sed 's/^/      | /' || true
 
-# The series: it applies to the pristine base, and the tree agrees with it.
+# The static checks of one series: it applies to its pristine base, the tree
+# agrees with it, and every patch passes checkpatch and builds on its own.
 # A tree on another base than deps.lock resolves to is rebuilt (tree.sh
 # refuses if that would lose commits that are not in patches/).
-load_versions
-if [ "$("$TOP/scripts/tree.sh" base)" != "$KSRC_VER" ]; then
-	step tree "$TOP/scripts/tree.sh" tree || finish
-fi
-step series "$TOP/scripts/tree.sh" verify || finish
-
-patches=$(ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover-letter)
-n=$(echo "$patches" | wc -l)
-
+#
 # checkpatch --strict on every patch, with no type ignored, from inside the
-# tree so that it also runs spdxcheck (with Debian's python3, which has
-# python3-ply).  One warning cannot be cleared in this tree: checkpatch
-# looks up the commit of each Fixes: tag in the tree's history, and the
-# base is Debian's source tarball, which has no upstream history, so it
-# calls every upstream id unknown (UNKNOWN_COMMIT_ID).  Such a warning is
-# accepted only for an id that scripts/upstream-commits.txt records as
-# checked against a public source, and only if checkpatch reports nothing
-# else: the tag's form is still checked (BAD_FIXES_TAG), and the ids and
-# subjects themselves by the fixes-tags step below.
+# tree, with the base's own checkpatch, so that it also runs spdxcheck
+# (with Debian's python3, which has python3-ply).  One warning cannot be
+# cleared in these trees: checkpatch looks up the commit of each Fixes: tag
+# in the tree's history, and a base is Debian's source tarball, which has
+# no upstream history, so it calls every upstream id unknown
+# (UNKNOWN_COMMIT_ID).  Such a warning is accepted only for an id that
+# scripts/upstream-commits.txt records as checked against a public source,
+# and only if checkpatch reports nothing else: the tag's form is still
+# checked (BAD_FIXES_TAG), and the ids and subjects themselves by the
+# fixes-tags step below.
 checkpatch_ok() {
 	local l=$1 id n
 	grep -q 'has no obvious style problems' "$l" && return 0
@@ -106,18 +106,6 @@ checkpatch_ok() {
 			grep -q "^$id (" || return 1
 	done
 }
-for p in $patches; do
-	l=$C/checkpatch-$(basename "$p").log
-	name="checkpatch $(basename "$p" .patch | cut -c1-34)"
-	(cd "$XR_TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
-		--show-types "$p") >"$l" 2>&1
-	if checkpatch_ok "$l"; then
-		ok "$name"
-	else
-		bad "$name" "see $l"
-		grep -E '^(ERROR|WARNING|CHECK)|Traceback|Error' "$l" | head -5 | sed 's/^/      | /'
-	fi
-done
 
 # Every Fixes: tag names an upstream commit checked against a public source
 # (scripts/upstream-commits.txt), id and subject exactly: the check that
@@ -133,7 +121,6 @@ fixes_known() {
 	done < <(grep -h '^Fixes:' $patches)
 	return $bad
 }
-step fixes-tags fixes_known
 
 # Every patch is authored and signed off by the project's one identity,
 # and by no one else.
@@ -150,13 +137,11 @@ identity() {
 	done
 	[ $bad = 0 ] && echo "$n patches: authored and signed off by $id"
 }
-step identity identity
-step threat-tests python3 "$TOP/scripts/threat-tests.py" "$XR_TREE"
 
 # Every patch builds on its own, and the series adds no W=1 or sparse
 # warnings to drivers/xen/ over the pristine base.
 bisect_build() {
-	local wt=$XR_OUT/bisect-tree o=$XR_OUT/bisect-build i=0 c
+	local wt=$XR_OUT/bisect-tree-$SERIES o=$XR_OUT/bisect-build-$SERIES i=0 c
 	git -C "$XR_TREE" worktree remove --force "$wt" 2>/dev/null
 	rm -rf "$wt"
 	git -C "$XR_TREE" worktree prune
@@ -170,22 +155,22 @@ bisect_build() {
 	# Baseline warnings of the pristine base.
 	touch "$wt"/drivers/xen/*.c
 	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
-		>"$C/warnings-base.raw" 2>&1 || return 1
+		>"$C/$SERIES-warnings-base.raw" 2>&1 || return 1
 	for c in $(git -C "$XR_TREE" rev-list --reverse base..HEAD); do
 		i=$((i + 1))
 		git -C "$wt" checkout -q --detach "$c" || return 1
 		echo "== patch $i/$n: $(git -C "$wt" log -1 --format=%s)"
 		make -s -C "$wt" O="$o" olddefconfig &&
 			make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 drivers/xen/ \
-				>"$C/bisect-$i.raw" 2>&1 || {
-			tail -20 "$C/bisect-$i.raw"
+				>"$C/$SERIES-bisect-$i.raw" 2>&1 || {
+			tail -20 "$C/$SERIES-bisect-$i.raw"
 			echo "patch $i does not build"
 			return 1
 		}
 	done
 	touch "$wt"/drivers/xen/*.c
 	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
-		>"$C/warnings-series.raw" 2>&1 || return 1
+		>"$C/$SERIES-warnings-series.raw" 2>&1 || return 1
 }
 
 # "file: message" for each warning, without line numbers, so that moved
@@ -196,39 +181,35 @@ norm_warnings() {
 }
 
 new_warnings() {
-	norm_warnings "$C/warnings-base.raw" >"$C/warnings-base.txt"
-	norm_warnings "$C/warnings-series.raw" >"$C/warnings-series.txt"
-	comm -13 "$C/warnings-base.txt" "$C/warnings-series.txt" >"$C/warnings-new.txt"
-	echo "base: $(wc -l <"$C/warnings-base.txt") warnings; series: $(wc -l <"$C/warnings-series.txt")"
-	if [ -s "$C/warnings-new.txt" ]; then
+	local w=$C/$SERIES-warnings
+	norm_warnings "$w-base.raw" >"$w-base.txt"
+	norm_warnings "$w-series.raw" >"$w-series.txt"
+	comm -13 "$w-base.txt" "$w-series.txt" >"$w-new.txt"
+	echo "base: $(wc -l <"$w-base.txt") warnings; series: $(wc -l <"$w-series.txt")"
+	if [ -s "$w-new.txt" ]; then
 		echo "new warnings from W=1 / sparse C=2:"
-		cat "$C/warnings-new.txt"
+		cat "$w-new.txt"
 		return 1
 	fi
 }
-
-if step bisect bisect_build; then
-	step warnings new_warnings
-fi
-
-step lab-kernel "$TOP/scripts/lab-kernel.sh"
 
 oot_build() {
-	"$TOP/scripts/oot.sh" W=1 C=2 >"$C/oot.raw" 2>&1 || {
-		cat "$C/oot.raw"
+	local raw=$C/$SERIES-oot.raw
+	"$TOP/scripts/oot.sh" W=1 C=2 >"$raw" 2>&1 || {
+		cat "$raw"
 		return 1
 	}
-	cat "$C/oot.raw"
+	cat "$raw"
 	# Out-of-tree paths are the staging directory; name them drivers/xen/.
-	sed -E "s#$XR_OUT/oot/#drivers/xen/#" "$C/oot.raw" >"$C/oot-norm.raw"
-	norm_warnings "$C/oot-norm.raw" | comm -13 "$C/warnings-base.txt" - >"$C/oot-new.txt"
-	if [ -s "$C/oot-new.txt" ]; then
+	sed -E "s#$XR_OUT/oot-$SERIES/#drivers/xen/#" "$raw" >"$C/$SERIES-oot-norm.raw"
+	norm_warnings "$C/$SERIES-oot-norm.raw" |
+		comm -13 "$C/$SERIES-warnings-base.txt" - >"$C/$SERIES-oot-new.txt"
+	if [ -s "$C/$SERIES-oot-new.txt" ]; then
 		echo "new warnings in the out-of-tree build:"
-		cat "$C/oot-new.txt"
+		cat "$C/$SERIES-oot-new.txt"
 		return 1
 	fi
 }
-step oot oot_build
 
 # The KUnit suites of the series' pure decisions (the pin, privcmd's
 # allowlists), which need no hypervisor, the kernel's way: kunit.py builds
@@ -237,54 +218,126 @@ step oot oot_build
 kunit_run() {
 	(cd "$XR_TREE" && python3 tools/testing/kunit/kunit.py run \
 		--arch=x86_64 --kunitconfig=drivers/xen \
-		--build_dir="$XR_OUT/kunit" --jobs="$(nproc)" --timeout=900 \
+		--build_dir="$XR_OUT/kunit-$SERIES" --jobs="$(nproc)" --timeout=900 \
 		--make_options "CC=$CCW")
 }
-# Each KUnit case passed counts, as each kselftest case does.
-if step kunit kunit_run; then
-	grep -h 'Testing complete' "$C/kunit.log" | sed 's/^/      /'
-	kp=$(sed -nE 's/.*Testing complete\. Ran [0-9]+ tests: passed: ([0-9]+).*/\1/p' \
-		"$C/kunit.log" | tail -1)
-	PASS=$((PASS + ${kp:-0}))
-fi
 
-# The lab, on both dom0 kernels.  Each run's own tests are counted.
+# The lab on one dom0 kernel of the series.  Each run's own tests are
+# counted.
 lab_run() {
-	local k=$1 s
-	if KERNEL=$k LAB_MODE=tests RUN= HVM=1 "$TOP/lab/run.sh" >"$C/lab-$k.log" 2>&1; then
+	local k=$1 s w=$XR_OUT/lab-$SERIES-$1 l=$C/$SERIES-lab-$1.log
+	if KERNEL=$k LAB_MODE=tests RUN= HVM=1 "$TOP/lab/run.sh" >"$l" 2>&1; then
 		:
 	fi
-	cat "$C/lab-$k.log"
-	s=$XR_OUT/lab-$k/summary
+	cat "$l"
+	s=$w/summary
 	if [ -f "$s" ]; then
 		read -r p f sk <"$s"
 		PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + sk))
-		while IFS= read -r l; do
-			FAILED+=("lab-$k: $l")
-		done < <(cat "$XR_OUT/lab-$k/failures" 2>/dev/null)
+		while IFS= read -r x; do
+			FAILED+=("$SERIES lab-$k: $x")
+		done < <(cat "$w/failures" 2>/dev/null)
 		[ "$f" = 0 ] && [ "$p" -gt 0 ] && return 0
 		return 1
 	fi
-	bad "lab-$k" "the lab did not produce results; see $C/lab-$k.log"
+	bad "$SERIES lab-$k" "the lab did not produce results; see $l"
 	# Why, in the summary too: the error, and the first crash or hang
 	# report in the console.
-	while IFS= read -r l; do
-		FAILED+=("lab-$k: $l")
+	while IFS= read -r x; do
+		FAILED+=("$SERIES lab-$k: $x")
 	done < <({
-		grep -m2 '^error:' "$C/lab-$k.log"
+		grep -m2 '^error:' "$l"
 		grep -m6 -E 'Kernel panic|BUG:|Oops|general protection|WARNING:|\(XEN\) (Panic|\*\*\*)|blocked for more than|XR-LAB-FATAL' \
-			"$XR_OUT/lab-$k/console.log"
+			"$w/console.log"
 	} 2>/dev/null | cut -c1-200)
 	return 1
 }
-log "check: lab on the stock kernel"
-lab_run stock
-log "check: lab on the lab kernel"
-lab_run lab
 
-if step lab-kernel-debug env VARIANT=debug "$TOP/scripts/lab-kernel.sh"; then
-	log "check: lab on the debug kernel"
-	lab_run debug
-fi
+# check_series SERIES FULL: every check of one series; FULL=1 adds its lab
+# kernel, KUnit and the debug kernel.
+check_series() {
+	SERIES=$1
+	local full=$2
+	XR_TREE=$TOP/linux-$SERIES
+	PATCHES=$TOP/patches/$SERIES
+	export SERIES XR_TREE PATCHES
+	load_versions
+	if [ "$("$TOP/scripts/tree.sh" base)" != "$KSRC_VER" ]; then
+		step "$SERIES-tree" "$TOP/scripts/tree.sh" tree || return 1
+	fi
+	step "$SERIES-series" "$TOP/scripts/tree.sh" verify || return 1
+
+	patches=$(ls "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover-letter)
+	n=$(echo "$patches" | wc -l)
+	local p l name
+	for p in $patches; do
+		l=$C/$SERIES-checkpatch-$(basename "$p").log
+		name="$SERIES checkpatch $(basename "$p" .patch | cut -c1-34)"
+		(cd "$XR_TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
+			--show-types "$p") >"$l" 2>&1
+		if checkpatch_ok "$l"; then
+			ok "$name"
+		else
+			bad "$name" "see $l"
+			grep -E '^(ERROR|WARNING|CHECK)|Traceback|Error' "$l" | head -5 | sed 's/^/      | /'
+		fi
+	done
+	step "$SERIES-fixes-tags" fixes_known
+	step "$SERIES-identity" identity
+	step "$SERIES-threat-tests" python3 "$TOP/scripts/threat-tests.py" "$XR_TREE"
+	if step "$SERIES-bisect" bisect_build; then
+		step "$SERIES-warnings" new_warnings
+	fi
+	step "$SERIES-oot" oot_build
+	log "check: $SERIES lab on the stock kernel"
+	lab_run stock
+	[ "$full" = 1 ] || return 0
+
+	if step "$SERIES-lab-kernel" "$TOP/scripts/lab-kernel.sh"; then
+		log "check: $SERIES lab on the lab kernel"
+		lab_run lab
+	fi
+	# Each KUnit case passed counts, as each kselftest case does.
+	if step "$SERIES-kunit" kunit_run; then
+		grep -h 'Testing complete' "$C/$SERIES-kunit.log" | sed 's/^/      /'
+		kp=$(sed -nE 's/.*Testing complete\. Ran [0-9]+ tests: passed: ([0-9]+).*/\1/p' \
+			"$C/$SERIES-kunit.log" | tail -1)
+		PASS=$((PASS + ${kp:-0}))
+	fi
+	if step "$SERIES-lab-kernel-debug" env VARIANT=debug "$TOP/scripts/lab-kernel.sh"; then
+		log "check: $SERIES lab on the debug kernel"
+		lab_run debug
+	fi
+}
+
+# The two series are one: the same patches in the same order, the 6.12
+# one a backport of the 7.3 one.  What may differ between them is listed
+# in patches/6.12/0000-cover-letter.patch.
+same_series() {
+	local a b
+	a=$(subjects 7.3)
+	b=$(subjects 6.12)
+	if [ "$a" != "$b" ]; then
+		echo "the 7.3 and 6.12 series differ in their patches:"
+		diff <(echo "$a") <(echo "$b")
+		return 1
+	fi
+	echo "$(echo "$a" | wc -l) patches, the same subjects in the same order"
+}
+# subjects SERIES: each patch's subject, unfolded, without its [PATCH ...].
+subjects() {
+	local p
+	for p in $(ls "$TOP/patches/$1"/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover-letter); do
+		awk '/^Subject:/ { s = $0; f = 1; next }
+			f && /^[ \t]/ { s = s $0; next }
+			f { print s; exit }' "$p" | sed -E 's/^Subject: \[[^]]*\] *//; s/[ \t]+/ /g'
+	done
+}
+step backport same_series
+
+# make check: the upstream series in full, and the backport on its stock
+# kernel; make check-all: both in full.
+check_series 7.3 1
+check_series 6.12 "$([ "$CHECK" = all ] && echo 1 || echo 0)"
 
 finish

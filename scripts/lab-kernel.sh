@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build the lab's dom0 kernel from the series tree: tinyconfig plus
+# Build the lab's dom0 kernel from a series tree (SERIES=7.3, the default,
+# or 6.12): tinyconfig plus
 # lab/kernel.config, with the series' drivers and KUnit suites as modules.
 #
 #   scripts/lab-kernel.sh [make flags...]
@@ -7,11 +8,10 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
-XR_TREE=${XR_TREE:-$TOP/linux}
 # VARIANT=debug builds the debug variant into its own directory, from
 # lab/kernel.config plus lab/kernel-debug.config.
 VARIANT=${VARIANT:-}
-O=$XR_OUT/lab-kernel${VARIANT:+-$VARIANT}
+O=$XR_OUT/lab-kernel-$SERIES${VARIANT:+-$VARIANT}
 export CCACHE_DIR=${CCACHE_DIR:-$XR_CACHE/ccache}
 CC="ccache gcc"
 command -v ccache >/dev/null || CC=gcc

@@ -1,27 +1,28 @@
 #!/bin/bash
-# Rebuild the four Xen device drivers of the series out of tree for Debian's
-# stock 6.12.y kernel (the one deps.lock resolves to, e.g.
+# Rebuild the Xen device drivers of a series out of tree for Debian's stock
+# kernel of that series (the one deps.lock resolves to: SERIES=7.3, the
+# default, 7.3.4+deb13-amd64 from trixie-backports; SERIES=6.12,
 # 6.12.117+deb13-amd64), the way a dom0 operator deploys them.
 #
 #   scripts/oot.sh [make flags...]    e.g. scripts/oot.sh W=1 C=2
 #
-# Debian 13's own linux-headers package carries the stock .config and
+# Debian's own linux-headers package carries the stock .config and
 # Module.symvers, but its kbuild helpers are linked against Debian 13's
 # glibc and do not run on a Debian 12 host.  So the build directory is
 # prepared from the same source (the series tree, which is the pristine
 # base plus the series) with the stock .config and kernel release, and the
 # stock Module.symvers is used so that symbol CRCs match the stock kernel.
 #
-# Output: $XR_OUT/oot/{xen-pin,xen-privcmd,xen-evtchn,xen-gntdev,xen-gntalloc}.ko
+# Output: $XR_OUT/oot-$SERIES/{xen-pin,xen-privcmd,xen-evtchn,xen-gntdev,
+# xen-gntalloc}.ko
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
 load_versions
 
-XR_TREE=${XR_TREE:-$TOP/linux}
-PREP=$XR_OUT/stock-prep
-STAGE=$XR_OUT/oot
+PREP=$XR_OUT/stock-prep-$SERIES
+STAGE=$XR_OUT/oot-$SERIES
 MODS="xen-pin xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 
 [ -f "$XR_TREE/Makefile" ] || die "no tree at $XR_TREE; run 'make tree' first"

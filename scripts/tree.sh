@@ -1,21 +1,27 @@
 #!/bin/bash
-# The series workflow.
+# The series workflow.  Every command works on one series, SERIES=7.3 (the
+# upstream series, the default) or SERIES=6.12 (its backport): its tree
+# linux-$SERIES/ and its patches patches/$SERIES/.
 #
 #   scripts/tree.sh tree    build $XR_TREE: pristine base + `git am patches/*`
-#   scripts/tree.sh export  regenerate patches/ from the commits on top of base
-#   scripts/tree.sh verify  check that patches/ applies to the pristine base
-#                           and, if $XR_TREE exists, that it matches it
+#   scripts/tree.sh export  regenerate patches/$SERIES from the commits on
+#                           top of base
+#   scripts/tree.sh verify  check that patches/$SERIES applies to the
+#                           pristine base and, if $XR_TREE exists, that it
+#                           matches it
 #   scripts/tree.sh rebase VERSION
-#                           move $XR_TREE and patches/ onto another served
-#                           linux-source-6.12 VERSION (e.g. 6.12.117-1) with
-#                           `git am -3`, and point deps.lock's kernel at it;
-#                           names the first patch that stops applying
+#                           move $XR_TREE and patches/$SERIES onto another
+#                           served linux-source-$SERIES VERSION (e.g.
+#                           6.12.117-1) with `git am -3`, and point
+#                           deps.lock's kernel of that series at it; names
+#                           the first patch that stops applying
 #   scripts/tree.sh bump    deps.lock to the newest served version of each
-#                           series, and rebase onto the newest 6.12.y
+#                           package, and rebase each series onto its newest
+#                           served base
 #   scripts/tree.sh base    print the base version $XR_TREE is on, if any
 #
-# The base is the linux-source-6.12 that deps.lock resolves to (see
-# scripts/deps.sh).  Each base is kept once, as a bare git repository in the
+# The base of a series is the linux-source-$SERIES that deps.lock resolves
+# to (see scripts/deps.sh).  Each base is kept once, as a bare git repository in the
 # cache, so a fresh clone of this project gets its tree in seconds.
 set -euo pipefail
 
@@ -23,8 +29,11 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/scripts/common.sh"
 load_versions
 
-XR_TREE=${XR_TREE:-$TOP/linux}
-PATCHES=$TOP/patches
+# The subject prefix of each series' patches.
+case $SERIES in
+6.12) PREFIX="PATCH 6.12.y v3 xen-restrict" ;;
+*) PREFIX="PATCH v3 xen-restrict" ;;
+esac
 
 export GIT_AUTHOR_NAME=$XR_NAME
 export GIT_AUTHOR_EMAIL=$XR_EMAIL
@@ -32,10 +41,10 @@ export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME
 export GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 
 base_git() {
-	echo "$XR_CACHE/base-linux-source-6.12-$1.git"
+	echo "$XR_CACHE/base-$KSRC-$1.git"
 }
 
-# base_repo [VERSION]: make sure the pristine base of linux-source-6.12
+# base_repo [VERSION]: make sure the pristine base of $KSRC
 # VERSION (default: the one deps.lock resolves to) is in the cache, and
 # print its path.
 base_repo() {
@@ -44,36 +53,36 @@ base_repo() {
 	BASE_G=$g
 	[ -f "$g/.done" ] && return 0
 	if [ "$ver" = "$KSRC_VER" ]; then
-		src=$("$TOP/scripts/deps.sh" unpack linux-source-6.12) ||
-			die "could not unpack linux-source-6.12 $ver"
+		src=$("$TOP/scripts/deps.sh" unpack $KSRC) ||
+			die "could not unpack $KSRC $ver"
 	else
-		src=$("$TOP/scripts/deps.sh" unpack-at linux-source-6.12 "$ver") ||
-			die "could not unpack linux-source-6.12 $ver"
+		src=$("$TOP/scripts/deps.sh" unpack-at $KSRC "$ver") ||
+			die "could not unpack $KSRC $ver"
 	fi
-	tar=$src/usr/src/linux-source-6.12.tar.xz
+	tar=$src/usr/src/$KSRC.tar.xz
 	[ -n "$src" ] && [ -f "$tar" ] || die "no $tar"
 	tmp=$XR_CACHE/base.tmp
 	rm -rf "$tmp" "$g"
 	mkdir -p "$tmp"
-	log "unpacking linux-source-6.12 $ver into a pristine git base"
+	log "unpacking $KSRC $ver into a pristine git base"
 	tar -C "$tmp" -xJf "$tar" || die "could not unpack $tar"
-	local t=$tmp/linux-source-6.12
-	[ -f "$t/Makefile" ] || die "$tar holds no linux-source-6.12/"
+	local t=$tmp/$KSRC
+	[ -f "$t/Makefile" ] || die "$tar holds no $KSRC/"
 	# Fixed dates make the base commit identical on every machine.
 	GIT_AUTHOR_DATE="2025-08-29T00:00:00Z" GIT_COMMITTER_DATE="2025-08-29T00:00:00Z" \
 		sh -c 'git -C "$1" init -q -b pristine &&
 			git -C "$1" add -A -f . &&
-			git -C "$1" commit -q -m "Debian linux-source-6.12 $2 (pristine base)" &&
-			git -C "$1" tag base' sh "$t" "$ver" ||
+			git -C "$1" commit -q -m "Debian $3 $2 (pristine base)" &&
+			git -C "$1" tag base' sh "$t" "$ver" "$KSRC" ||
 		die "could not make the pristine base of $ver"
 	git clone -q --bare "$t" "$g" || die "could not clone $t"
 	rm -rf "$tmp"
 	touch "$g/.done"
 }
-# tree_base [DIR]: the linux-source-6.12 version a tree was built on.
+# tree_base [DIR]: the $KSRC version a tree was built on.
 tree_base() {
 	git -C "${1:-$XR_TREE}" log -1 --format=%s base 2>/dev/null |
-		sed -n 's/^Debian linux-source-6.12 \([^ ]*\) (pristine base)$/\1/p'
+		sed -n "s/^Debian $KSRC \\([^ ]*\\) (pristine base)\$/\\1/p"
 }
 
 series() {
@@ -89,7 +98,7 @@ apply_series() {
 		if ! out=$(git -C "$1" am -3 -q --keep-cr "$p" 2>&1); then
 			echo "$out" >&2
 			git -C "$1" am --abort >/dev/null 2>&1 || true
-			die "patch ${p##*/} does not apply to the base, linux-source-6.12" \
+			die "patch ${p##*/} does not apply to the base, $KSRC" \
 				"$(tree_base "$1"); if deps.lock's kernel moved (see" \
 				"$XR_OUT/versions.txt), port the series with 'make rebase'"
 		fi
@@ -125,7 +134,7 @@ cmd_tree() {
 	if [ -d "$XR_TREE/.git" ]; then
 		tree_saved
 		if [ "$(tree_base)" != "$KSRC_VER" ]; then
-			log "$XR_TREE is on linux-source-6.12 $(tree_base); deps.lock" \
+			log "$XR_TREE is on $KSRC $(tree_base); deps.lock" \
 				"resolves to $KSRC_VER: porting it"
 			port_tree "$KSRC_VER"
 			log "tree ready: $XR_TREE ($(series | wc -l) patches on base)"
@@ -170,7 +179,7 @@ port_tree() {
 			echo "$out" >&2
 			git -C "$new" am --abort >/dev/null 2>&1 || true
 			rm -rf "$new"
-			die "patch $i, ${p##*/}, does not apply to linux-source-6.12 $ver;" \
+			die "patch $i, ${p##*/}, does not apply to $KSRC $ver;" \
 				"nothing was changed.  Port it by hand on a tree of that base" \
 				"(git am -3 needs the blobs the patch names), then 'make export'"
 		fi
@@ -189,7 +198,7 @@ cmd_export() {
 	tmp=$(mktemp -d)
 	git -C "$XR_TREE" format-patch -q --cover-letter --no-signature \
 		--zero-commit --cover-from-description=subject -o "$tmp" \
-		--subject-prefix="PATCH v2 xen-restrict" base..HEAD
+		--subject-prefix="$PREFIX" base..HEAD
 	# The cover letter carries the newest patch's date, not the time of
 	# export, so that re-exporting an unchanged series changes nothing.
 	local d
@@ -218,7 +227,7 @@ cover_description() {
 
 cmd_verify() {
 	if [ -d "$XR_TREE/.git" ] && [ "$(tree_base)" != "$KSRC_VER" ]; then
-		echo "error: $XR_TREE is on linux-source-6.12 $(tree_base), but deps.lock" \
+		echo "error: $XR_TREE is on $KSRC $(tree_base), but deps.lock" \
 			"resolves to $KSRC_VER; run 'make tree' to rebuild it" >&2
 		return 1
 	fi
@@ -235,7 +244,7 @@ verify_on() {
 	(apply_series "$tmp/t") || rc=1
 	if [ $rc = 0 ]; then
 		echo "series: $(series | wc -l) patches apply to the pristine base," \
-			"linux-source-6.12 $1"
+			"$KSRC $1"
 		if [ -d "$XR_TREE/.git" ]; then
 			if ! git -C "$XR_TREE" diff --quiet "$(git -C "$tmp/t" rev-parse HEAD^{tree})" HEAD -- 2>/dev/null; then
 				git -C "$XR_TREE" fetch -q "$tmp/t" work 2>/dev/null
@@ -259,37 +268,46 @@ verify_on() {
 # rebase VERSION: port the series onto another served base.
 cmd_rebase() {
 	local new=${1:-} old
-	[ -n "$new" ] || die "usage: make rebase BASE=6.12.N-M (a served linux-source-6.12 version)"
+	[ -n "$new" ] || die "usage: make rebase SERIES=X.Y BASE=V (a served $KSRC version)"
 	"$TOP/scripts/deps.sh" kernel-at "$new" >/dev/null
 	[ -d "$XR_TREE/.git" ] || cmd_tree
 	tree_saved
 	old=$(tree_base)
 	if [ "$old" = "$new" ]; then
-		log "$XR_TREE is already on linux-source-6.12 $new"
+		log "$XR_TREE is already on $KSRC $new"
 	else
 		port_tree "$new"
-		log "rebase: $(series | wc -l) patches moved from linux-source-6.12" \
+		log "rebase: $(series | wc -l) patches moved from $KSRC" \
 			"$old to $new ($PORT_N3 by three-way merge)"
 	fi
 	"$TOP/scripts/deps.sh" set-kernel "$new"
 	# The cover letter names its base.
 	git -C "$XR_TREE" config branch.work.description "$(
 		git -C "$XR_TREE" config branch.work.description |
-			sed "s/^\(The series applies to Debian 13's linux-source-6.12\) [^ ]*\.\$/\1 $new./")"
+			sed "s/^\(The series applies to Debian 13's $KSRC\) [^ ]*\.\$/\1 $new./")"
 	cmd_export
 	log "deps.lock's kernel lines now name $new; run 'make check', then" \
 		"commit deps.lock and patches/ together"
 }
-# bump: the newest served version of every series, kernel base included.
+# bump: the newest served version of every package, each series' kernel
+# base included.
 cmd_bump() {
-	local k saved
+	local k saved s
 	saved=$(mktemp)
 	cp -p "$TOP/deps.lock" "$saved"
-	if ! k=$("$TOP/scripts/deps.sh" bump) || ! (cmd_rebase "$k"); then
+	if ! "$TOP/scripts/deps.sh" bump; then
 		cp -p "$saved" "$TOP/deps.lock"
 		rm -f "$saved"
 		die "bump failed; deps.lock is as it was"
 	fi
+	for s in $XR_ALL_SERIES; do
+		if ! k=$(SERIES=$s "$TOP/scripts/deps.sh" newest-kernel) ||
+			! SERIES=$s XR_TREE= PATCHES= "$0" rebase "$k"; then
+			cp -p "$saved" "$TOP/deps.lock"
+			rm -f "$saved"
+			die "bump failed at series $s; deps.lock is as it was"
+		fi
+	done
 	rm -f "$saved"
 }
 case "${1:-}" in
