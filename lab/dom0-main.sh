@@ -202,6 +202,13 @@ for g in $GUESTS; do
 	until grep -q XR-GUEST-READY /var/log/xen/console/guest-$g.log 2>/dev/null; do
 		n=$((n + 1))
 		[ $g != hvm-target ] || ! hvm_boot_again $n || n=0
+		# What QEMU and the hypervisor said so far, kept in the
+		# share, for a run that ends in the host's timeout.
+		if [ $g = hvm-target ] && [ $((n % 30)) = 29 ]; then
+			cp /var/log/xen/qemu-dm-hvm-target.log \
+				$R/qemu-dm-hvm-target-wait.log 2>/dev/null
+			xl dmesg >$R/xl-dmesg-wait.txt 2>&1
+		fi
 		[ $n -le 300 ] || {
 			cp /var/log/xen/console/guest-$g.log $R/ 2>/dev/null
 			fatal "guest $g did not come up within 300 s"
