@@ -27,3 +27,4 @@ gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-bench" "$TOP/lab/xr-bench.c"
 gcc -Wall -Werror -O2 -I"$XR_TREE/tools/testing/selftests/xen" \
 	-o "$SHARE/bin/xr-fishfds" "$TOP/lab/xr-fishfds.c"
+gcc -Wall -Werror -O2 -pthread -o "$SHARE/bin/xr-fpucheck" "$TOP/lab/xr-fpucheck.c"

@@ -243,6 +243,13 @@ env | grep -E '^(TARGET|BYSTANDER|HVM)_' | sort >$R/guests.env
 xl list >$R/xl-list.txt
 say "target domid $TARGET_DOMID, bystander domid $BYSTANDER_DOMID"
 
+# The platform first: every task's vector registers must survive
+# preemption while the guests run (lab/xr-fpucheck.c), or nothing the
+# lab runs can be trusted.
+/share/bin/xr-fpucheck 10 >$R/lab-platform.tap 2>&1
+echo $? >$R/lab-platform.rc
+stamp platform
+
 if [ "$LAB_MODE" = shell ]; then
 	say "dom0 shell: TARGET_DOMID=$TARGET_DOMID BYSTANDER_DOMID=$BYSTANDER_DOMID; exit to power off"
 	setsid cttyhack /bin/sh -l

@@ -58,6 +58,10 @@ for t in "$R"/kselftest-*.tap "$R"/lab-*.tap; do
 	# "kselftest-attack_test" is row "kselftest attack_test".
 	tap_rows "$t" "${n/-/ }" "$R/$n.rc"
 done
+if grep -q '^LAB_MODE=tests$' "$W/share/lab.env" 2>/dev/null && [ ! -s "$R/fatal" ] &&
+	[ ! -f "$R/lab-platform.tap" ]; then
+	add "lab platform" 0 1 0 "the platform check did not run"
+fi
 if grep -q '^HVM=1$' "$W/share/lab.env" 2>/dev/null && [ ! -s "$R/fatal" ] &&
 	grep -q '^LAB_MODE=tests$' "$W/share/lab.env"; then
 	for n in hvm hvm-after; do
