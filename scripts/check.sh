@@ -140,9 +140,14 @@ identity() {
 }
 
 # Every patch builds on its own, and the series adds no W=1 or sparse
-# warnings to drivers/xen/ over the pristine base.
+# warnings to drivers/xen/, or to any other C file it touches (x86/xen's
+# mmu_pv.c in 7.3), over the pristine base.
 bisect_build() {
 	local wt=$XR_OUT/bisect-tree-$SERIES o=$XR_OUT/bisect-build-$SERIES i=0 c
+	local objs
+	objs="drivers/xen/ $(git -C "$XR_TREE" diff --name-only base HEAD -- '*.c' |
+		grep -v -e '^drivers/xen/' -e '^tools/' | sed 's/\.c$/.o/' | tr '\n' ' ')"
+	echo "built by each patch: $objs"
 	git -C "$XR_TREE" worktree remove --force "$wt" 2>/dev/null
 	rm -rf "$wt"
 	git -C "$XR_TREE" worktree prune
@@ -155,14 +160,15 @@ bisect_build() {
 		make -s -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" prepare || return 1
 	# Baseline warnings of the pristine base.
 	touch "$wt"/drivers/xen/*.c
-	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
+	touch $(for f in $objs; do [ "$f" = drivers/xen/ ] || echo "$wt/${f%.o}.c"; done) /dev/null
+	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 $objs \
 		>"$C/$SERIES-warnings-base.raw" 2>&1 || return 1
 	for c in $(git -C "$XR_TREE" rev-list --reverse base..HEAD); do
 		i=$((i + 1))
 		git -C "$wt" checkout -q --detach "$c" || return 1
 		echo "== patch $i/$n: $(git -C "$wt" log -1 --format=%s)"
 		make -s -C "$wt" O="$o" olddefconfig &&
-			make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 drivers/xen/ \
+			make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 $objs \
 				>"$C/$SERIES-bisect-$i.raw" 2>&1 || {
 			tail -20 "$C/$SERIES-bisect-$i.raw"
 			echo "patch $i does not build"
@@ -170,14 +176,15 @@ bisect_build() {
 		}
 	done
 	touch "$wt"/drivers/xen/*.c
-	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 drivers/xen/ \
+	touch $(for f in $objs; do [ "$f" = drivers/xen/ ] || echo "$wt/${f%.o}.c"; done) /dev/null
+	make -C "$wt" O="$o" -j"$(nproc)" CC="$CCW" W=1 C=2 $objs \
 		>"$C/$SERIES-warnings-series.raw" 2>&1 || return 1
 }
 
 # "file: message" for each warning, without line numbers, so that moved
 # lines do not count as new warnings.
 norm_warnings() {
-	sed -n -E 's#^.*(drivers/xen/[^:]*):[0-9]+:([0-9]+:)? (warning|error): (.*)$#\1: \3: \4#p' "$1" |
+	sed -n -E 's#^.*((drivers/xen|arch/x86/xen)/[^:]*):[0-9]+:([0-9]+:)? (warning|error): (.*)$#\1: \4: \5#p' "$1" |
 		sort -u
 }
 
@@ -322,17 +329,46 @@ check_series() {
 
 # The two series are one: the same patches in the same order, the 6.12
 # one a backport of the 7.3 one.  What may differ between them is listed
-# in patches/6.12/0000-cover-letter.patch.
+# in patches/6.12/0000-cover-letter.patch: a 7.3 patch may be left out
+# of the backport only if that cover letter names its subject, in double
+# quotes, as not backported.
 same_series() {
-	local a b
-	a=$(subjects 7.3)
-	b=$(subjects 6.12)
-	if [ "$a" != "$b" ]; then
-		echo "the 7.3 and 6.12 series differ in their patches:"
-		diff <(echo "$a") <(echo "$b")
-		return 1
-	fi
-	echo "$(echo "$a" | wc -l) patches, the same subjects in the same order"
+	subjects 7.3 >"$C/subjects-7.3.txt"
+	subjects 6.12 >"$C/subjects-6.12.txt"
+	python3 - "$C/subjects-7.3.txt" "$C/subjects-6.12.txt" \
+		"$TOP/patches/6.12/0000-cover-letter.patch" <<'PY'
+import re, sys
+a = open(sys.argv[1]).read().splitlines()
+b = open(sys.argv[2]).read().splitlines()
+cover = " ".join(open(sys.argv[3]).read().split())
+said = set(re.findall(r'[Nn]ot backported[^"]*((?:"[^"]+"[ ,;and]*)+)', cover))
+named = set()
+for group in said:
+    named.update(re.findall(r'"([^"]+)"', group))
+left_out = [s for s in a if s not in b]
+kept = [s for s in a if s in b]
+bad = False
+if kept != b:
+    print("the 6.12 series is not the 7.3 series in the same order, less"
+          " what it leaves out:")
+    for s in b:
+        if s not in a:
+            print("  only in 6.12:", s)
+    bad = True
+for s in left_out:
+    if s not in named:
+        print("left out of the 6.12 series, and not named as not backported"
+              " in its cover letter:", s)
+        bad = True
+for s in sorted(named - set(left_out)):
+    print("named as not backported, but not left out:", s)
+    bad = True
+if bad:
+    sys.exit(1)
+print(f"{len(b)} patches, the same subjects in the same order;"
+      f" {len(left_out)} 7.3 patch(es) not backported, each named in the"
+      " 6.12 cover letter")
+PY
 }
 # subjects SERIES: each patch's subject, unfolded, without its [PATCH ...].
 subjects() {
