@@ -3,8 +3,9 @@
 #
 #   make lab          boot the lab with the stock kernel and run the tests
 #   make check        both series' static checks and stock-kernel labs,
-#                     and the 7.3 series' lab, KUnit and debug kernels
-#   make check-all    the same, with 6.12's lab, KUnit and debug kernels
+#                     and the 7.3 series' lab kernel, its lab and KUnit
+#   make check-all    the same, with 6.12's lab kernel, lab and KUnit,
+#                     and both series' debug kernels and their labs
 #   make bench        what a pinned handle costs, pinned against unpinned
 #
 # SERIES=7.3 (the upstream series, the default) or SERIES=6.12 (its
